@@ -1,0 +1,98 @@
+"""Declarative exercise specs: what each graded function is called with and what is compared.
+
+An assignment module (e.g. `rnn_step_by_step.py` beside this file) defines `ASSIGNMENT`.
+Adding an exercise means adding an `Exercise` entry and its reference function in
+`solutions/`; the check engine, the notebook checks and the CLI all read these specs.
+"""
+import importlib
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Dims:
+    """Dimensions of one case: inputs n_x, hidden n_a, outputs n_y, batch m, time T_x."""
+    n_x: int
+    n_a: int
+    n_y: int
+    m: int
+    T_x: int
+
+    def __str__(self):
+        return f"n_x={self.n_x}, n_a={self.n_a}, n_y={self.n_y}, m={self.m}, T_x={self.T_x}"
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """A backward function is the gradient of `forward` for the loss sum(upstream * outputs).
+
+    upstream: positions of the forward outputs whose gradients are the backward's leading
+              arguments (in argument order); cache: position of the forward's cache output;
+    wrt:      gradient key -> forward argument it differentiates ("xt", "parameters.Wax").
+    """
+    forward: str
+    upstream: tuple
+    cache: int
+    wrt: dict
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    points: float
+    inputs: Callable        # (rng, Dims) -> {argument name: value}; for a backward: the forward's
+    outputs: tuple = ()     # names of the returned tuple's items; () for a single array
+    uses: tuple = ()        # graded functions it calls: these get the reference behaviour
+    gradient: GradientCheck | None = None
+    rtol: float = 1e-6
+    atol: float = 1e-9
+
+    @property
+    def returns(self):
+        """Names of what is returned: dict keys (backward), tuple items, or one array."""
+        if self.gradient:
+            return tuple(self.gradient.wrt)
+        return self.outputs
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    exercises: tuple
+    public: Dims                       # the case students see in the notebook
+    hidden: tuple                      # further cases used for grading only
+    provided: tuple = ()               # reference helpers given to students in the setup cell
+    setup_imports: str = "import numpy as np"
+    notes: dict = field(default_factory=dict)
+
+    def exercise(self, name):
+        return next(e for e in self.exercises if e.name == name)
+
+    def cases(self, exercise):
+        """(label, dims, seed) for the public case, then the hidden cases."""
+        yield "public case", self.public, 1
+        for number, dims in enumerate(self.hidden, start=1):
+            # Fixed seeds: grading is deterministic, and a regrade gives the same result.
+            yield f"hidden case {number}", dims, zlib.crc32(f"{exercise}/{number}".encode())
+
+    @property
+    def max_score(self):
+        return sum(e.points for e in self.exercises)
+
+
+def load(name):
+    """The Assignment spec called `name`; raises KeyError with the known names."""
+    if name not in ASSIGNMENTS:
+        raise KeyError(f"unknown assignment {name!r}; known: {', '.join(ASSIGNMENTS)}")
+    return importlib.import_module(f"{__name__}.{name}").ASSIGNMENT
+
+
+def normal(rng, *shape, scale=1.0):
+    return rng.standard_normal(shape) * scale
+
+
+ASSIGNMENTS = ("rnn_step_by_step",)
+__all__ = ["Assignment", "Dims", "Exercise", "GradientCheck", "load", "normal", "np"]

@@ -1,0 +1,84 @@
+"""Step 2: the definitions a notebook makes, without its demos.
+
+From every code cell we keep imports, function and class definitions, and assignments that
+call nothing (constants, lambdas); calls, prints, plots and magics are left out, so a
+notebook's demo code neither runs nor costs points. IPython syntax (magics, `!cmd`) is
+translated by IPython's own input transformer, which is only imported when plain Python
+cannot parse the cell.
+"""
+import ast
+from dataclasses import dataclass
+
+from .read import Cell
+
+KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@dataclass(frozen=True)
+class Program:
+    """The statements to run in the student's process, and what could not be used."""
+    statements: list        # [{"cell": label, "line": n, "source": text}] in notebook order
+    problems: dict          # cell label -> message (syntax errors)
+
+
+def parse_cell(source):
+    try:
+        return ast.parse(source), source
+    except SyntaxError:
+        pass
+    except (ValueError, MemoryError, RecursionError) as error:  # NUL bytes, absurd nesting
+        raise SyntaxError(str(error)) from None
+    from IPython.core.inputtransformer2 import TransformerManager
+    transformed = TransformerManager().transform_cell(source)
+    return ast.parse(transformed), transformed
+
+
+def is_definition(node):
+    if isinstance(node, KEPT):
+        return True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        return not any(isinstance(sub, ast.Call) for sub in ast.walk(node.value))
+    return False
+
+
+def segment(lines, node):
+    """The exact text of a top-level statement (decorators included) and its first line."""
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    text = lines[first - 1:node.end_lineno]
+    text[-1] = text[-1][:node.end_col_offset] if first != node.end_lineno or node.col_offset == 0 \
+        else text[-1][node.col_offset:node.end_col_offset]
+    if first == node.lineno and node.col_offset:
+        text[0] = " " * node.col_offset + text[0][node.col_offset:]  # after a `;`
+    return first, "\n".join(text).lstrip(" ") if first == node.lineno else "\n".join(text)
+
+
+def definitions(cells):
+    statements, problems = [], {}
+    for cell in cells:
+        try:
+            tree, source = parse_cell(cell.source)
+        except SyntaxError as error:
+            line = f" at line {error.lineno}" if error.lineno else ""
+            problems[cell.label] = f"syntax error{line}: {error.msg if hasattr(error, 'msg') else error}"
+            continue
+        lines = source.splitlines()
+        for node in tree.body:
+            if is_definition(node):
+                line, text = segment(lines, node)
+                statements.append({"cell": cell.label, "line": line, "source": text})
+    return Program(statements, problems)
+
+
+def code_cells(cells):
+    return [cell for cell in cells if cell.cell_type == "code"]
+
+
+def submission_program(release_cells, submission_cells):
+    """Locked cells come from the release notebook; everything else from the submission."""
+    locked = {cell.grade_id for cell in release_cells if cell.locked and cell.grade_id}
+    setup = [cell for cell in code_cells(release_cells) if cell.locked and not cell.grade]
+    own = [cell for cell in code_cells(submission_cells) if cell.grade_id not in locked]
+    return definitions(setup + own)
+
+
+__all__ = ["Cell", "Program", "definitions", "submission_program"]

@@ -1,0 +1,118 @@
+"""The grading pipeline for one submission:
+
+    read notebook -> extract definitions -> run in sandbox -> compare -> diagnose -> report
+
+Each exercise runs in its own student process, in parallel, with reference behaviour for
+the functions it depends on; the reference itself stays in this process.
+"""
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import exercises
+from .check import TestResult, check_exercise
+from .extract import submission_program
+from .read import NotebookError, read_notebook
+from .reference import SolutionReference, course_directory
+from .report import Report
+from .sandbox.runner import Limits, SandboxFailure, SandboxSession
+
+
+def release_notebook(assignment_name):
+    return course_directory() / "release" / assignment_name / f"{assignment_name}.ipynb"
+
+
+def notebook_notes(assignment, cells, program):
+    """Per exercise: what about the notebook itself explains a failure."""
+    notes = {}
+    for exercise in assignment.exercises:
+        name, lines = exercise.name, []
+        own = [cell for cell in cells if cell.grade_id == name]
+        if not own:
+            lines.append(f"your notebook has no cell with grade_id '{name}' (deleted or "
+                         f"re-created?); a definition of {name} elsewhere is still graded")
+        elif len(own) > 1:
+            lines.append(f"your notebook has {len(own)} cells with grade_id '{name}'; the last "
+                         f"definition of {name} was graded")
+        if any(cell.cell_type != "code" for cell in own):
+            lines.append(f"the cell for {name} is not a code cell; change it back to code")
+        if name in program.problems:
+            lines.append(f"the cell '{name}' has a {program.problems[name]}, so none of it ran")
+        notes[name] = lines
+    return notes
+
+
+def failed_exercise(exercise, cases, message):
+    tests = [TestResult(f"{exercise.name}: values, {case.label}", 0.0, 0.0, message)
+             for case in cases]
+    return tests
+
+
+def zero_report(assignment, message):
+    """The report for a submission that could not be read: every test scored 0 and why."""
+    tests = []
+    for exercise in assignment.exercises:
+        cases = list(assignment.cases(exercise.name))
+        share = exercise.points * 0.9 / len(cases)
+        tests += [TestResult(f"{exercise.name}: values, {label}", 0.0, round(share, 6), message)
+                  for label, _, _ in cases]
+        tests.append(TestResult(f"{exercise.name}: inputs unchanged", 0.0,
+                                round(exercise.points * 0.1, 6), message))
+    return Report(assignment.name, assignment.max_score, tests, message,
+                  {"isolation": "none: nothing was run"})
+
+
+def grade_submission(path, assignment_name, limits=None, jobs=None):
+    """Grade one notebook; returns a Report (never raises for a bad submission)."""
+    assignment = exercises.load(assignment_name)
+    try:
+        cells = read_notebook(path)
+    except NotebookError as error:
+        return zero_report(assignment, f"Your notebook could not be graded: {error}")
+    program = submission_program(read_notebook(release_notebook(assignment.name)), cells)
+    notes = notebook_notes(assignment, cells, program)
+    reference = SolutionReference(assignment)
+    limits = limits or Limits()
+    load_errors = []
+
+    def grade_one(exercise):
+        cases = reference.cases(exercise)
+        try:
+            session = SandboxSession(program.statements, reference.functions(exercise.uses), limits)
+        except SandboxFailure as failure:
+            session = None
+            crash = f"your notebook's definitions did not load: {failure}"
+        try:
+            if session is None:
+                return check_exercise(assignment, exercise, DeadSession(crash), cases,
+                                      notes[exercise.name])
+            load_errors.extend(e for e in session.load_errors if e not in load_errors)
+            own_errors = [f"defining cell '{e['cell']}' (line {e['line']}) raised {e['type']}: "
+                          f"{e['message']}" for e in session.load_errors
+                          if e["cell"] == exercise.name]
+            return check_exercise(assignment, exercise, session, cases,
+                                  notes[exercise.name] + own_errors)
+        finally:
+            if session is not None:
+                session.close()
+
+    with ThreadPoolExecutor(jobs or os.cpu_count() or 2) as pool:
+        tests = [test for result in pool.map(grade_one, assignment.exercises) for test in result]
+    output = [f"cell '{cell}': {problem}; its definitions were not graded"
+              for cell, problem in program.problems.items()]
+    output += [f"cell '{e['cell']}' line {e['line']}: {e['type']}: {e['message']} (while "
+               "defining; the rest of the notebook was still graded)" for e in load_errors]
+    return Report(assignment.name, assignment.max_score, tests, "\n".join(output),
+                  {"isolation": SandboxSession.isolation, "submission": Path(path).name})
+
+
+class DeadSession:
+    """Stands in for a student's process that could not start: every call fails."""
+
+    def __init__(self, reason):
+        self.reason = reason
+
+    def call(self, *args, **kwargs):
+        raise SandboxFailure(self.reason)
+
+    call_many = call

@@ -1,0 +1,115 @@
+"""Reference cases: the inputs of every case and the expected outputs.
+
+In the grading process they come from `solutions/` (never shipped to students). In a
+student's notebook only the public case is available, from the file `release` writes into
+`autograder/public/`, so the notebook's checks need no reference code.
+"""
+import base64
+import copy
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .sandbox import protocol
+
+PACKAGE = Path(__file__).resolve().parent
+PUBLIC = PACKAGE / "public"
+
+
+def course_directory():
+    """The course directory holding solutions/: $RNN_KIT_COURSE or this checkout."""
+    return Path(os.environ.get("RNN_KIT_COURSE", PACKAGE.parent))
+
+
+@dataclass
+class Case:
+    label: str                 # "public case", "hidden case 2"
+    dims: str
+    arg_names: list
+    args: list
+    expected: object
+    forward_inputs: dict | None = None   # for a backward: the forward's named inputs
+    upstream: list | None = None         # for a backward: the upstream gradients
+
+
+def load_solutions(assignment_name):
+    path = course_directory() / "solutions" / f"{assignment_name}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"reference solutions not found at {path}; set RNN_KIT_COURSE "
+                                "to the course directory")
+    spec = importlib.util.spec_from_file_location(f"reference_{assignment_name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def backward_arg_names(assignment, check):
+    forward = assignment.exercise(check.forward)
+    return [f"d{forward.outputs[i]}" for i in check.upstream] + [forward.outputs[check.cache]]
+
+
+class SolutionReference:
+    """Cases and reference functions computed from solutions/ in the grading process."""
+
+    def __init__(self, assignment):
+        self.assignment = assignment
+        self.module = load_solutions(assignment.name)
+
+    def functions(self, names):
+        return {name: getattr(self.module, name) for name in names}
+
+    def case(self, exercise, label, dims, seed):
+        rng = np.random.default_rng(seed)
+        named = exercise.inputs(rng, dims)
+        check = exercise.gradient
+        if check is None:
+            args, arg_names, forward_inputs, upstream = list(named.values()), list(named), None, None
+        else:
+            outputs = getattr(self.module, check.forward)(*copy.deepcopy(list(named.values())))
+            upstream = [rng.standard_normal(outputs[i].shape) for i in check.upstream]
+            args, forward_inputs = upstream + [outputs[check.cache]], named
+            arg_names = backward_arg_names(self.assignment, check)
+        expected = getattr(self.module, exercise.name)(*copy.deepcopy(args))
+        return Case(label, str(dims), arg_names, args, protocol.normalise(expected),
+                    forward_inputs, upstream)
+
+    def cases(self, exercise):
+        return [self.case(exercise, *case) for case in self.assignment.cases(exercise.name)]
+
+
+def _dump(value):
+    buffers = []
+    node = protocol.encode(value, buffers)
+    return {"value": node, "buffers": [base64.b64encode(b).decode() for b in buffers]}
+
+
+def _load(data):
+    return protocol.decode(data["value"], [base64.b64decode(b) for b in data["buffers"]])
+
+
+def public_data(reference):
+    """{exercise: its public case}, as written to autograder/public/<assignment>.json."""
+    data = {}
+    for exercise in reference.assignment.exercises:
+        case = reference.case(exercise, *next(reference.assignment.cases(exercise.name)))
+        data[exercise.name] = _dump(case.__dict__)
+    return data
+
+
+class PublicReference:
+    """The public case of each exercise, read from the data file; no reference functions."""
+
+    def __init__(self, assignment):
+        self.assignment = assignment
+        path = PUBLIC / f"{assignment.name}.json"
+        self.data = json.loads(path.read_text())
+
+    def functions(self, names):
+        return {}
+
+    def cases(self, exercise):
+        return [Case(**_load(self.data[exercise.name]))]

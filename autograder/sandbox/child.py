@@ -1,0 +1,158 @@
+"""The student's process: loads the submission's definitions and calls them on request.
+
+Started by runner.py as `python -I child.py READ_FD WRITE_FD`. It imports nothing of the
+grader but protocol.py (by path), so no reference code or hidden expectation exists here.
+Everything it sends is treated as untrusted by the grading process.
+"""
+import builtins
+import io
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import protocol  # noqa: E402  (loaded by path on purpose)
+
+del sys.path[0]
+
+MAX_PRINTED = 2000
+
+
+class BoundedText(io.TextIOBase):
+    """stdout/stderr replacement: keeps the first characters, counts and drops the rest."""
+
+    def __init__(self):
+        self.kept, self.dropped = [], 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str(text)
+        room = MAX_PRINTED - sum(map(len, self.kept))
+        self.kept.append(text[:max(room, 0)])
+        self.dropped += max(len(text) - max(room, 0), 0)
+        return len(text)
+
+    def take(self):
+        text = "".join(self.kept) + (f"... ({self.dropped} more characters)" if self.dropped else "")
+        self.kept, self.dropped = [], 0
+        return text
+
+
+def describe_error(error):
+    """Type, message and the student's own frames of an exception, as plain strings."""
+    try:
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+                  if frame.filename.startswith("<cell")]
+        where = [f'{frame.filename[1:-1]}, line {frame.lineno}, in {frame.name}' +
+                 (f': {frame.line}' if frame.line else "") for frame in frames]
+        return {"type": protocol._short(type(error).__name__),
+                "message": protocol._short(error), "where": where[-5:]}
+    except BaseException:
+        return {"type": "exception", "message": "<unprintable>", "where": []}
+
+
+class Child:
+    def __init__(self, read_fd, write_fd):
+        self.incoming = os.fdopen(read_fd, "rb")
+        self.outgoing = os.fdopen(write_fd, "wb")
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
+        self.printed = BoundedText()
+        sys.stdout = sys.stderr = self.printed
+
+    def reply(self, header, value=None, has_value=False):
+        protocol.send(self.outgoing, dict(header, printed=self.printed.take()), value, has_value)
+
+    def load(self, statements):
+        """Execute the definitions one statement at a time; one failure costs that statement."""
+        errors = []
+        for statement in statements:
+            cell, line, source = statement["cell"], statement["line"], statement["source"]
+            try:
+                # Leading newlines keep tracebacks' line numbers equal to the notebook's.
+                code = compile("\n" * (line - 1) + source, f"<cell {cell}>", "exec")
+                exec(code, self.namespace)
+            except BaseException as error:
+                errors.append(dict(describe_error(error), cell=cell, line=line))
+        self.reply({"op": "loaded", "errors": errors})
+
+    def proxy(self, name):
+        """A stand-in that asks the grading process for the reference behaviour of `name`."""
+        def reference_function(*args):
+            protocol.send(self.outgoing, {"op": "reference", "function": name}, list(args), True)
+            header, value = protocol.receive(self.incoming, 1 << 40)
+            if header.get("op") != "reference_result":
+                raise RuntimeError(f"{name} (provided by the grader) failed: {header.get('message')}")
+            return value
+        reference_function.__name__ = name
+        return reference_function
+
+    def call(self, name, args, references):
+        """Call the student's `name`, with the listed names replaced by reference stand-ins."""
+        saved = {ref: self.namespace.get(ref) for ref in references}
+        self.namespace.update({ref: self.proxy(ref) for ref in references})
+        try:
+            function = self.namespace.get(name)
+            if function is None:
+                raise NameError(f"name '{name}' is not defined")
+            return True, function(*args)
+        except BaseException as error:
+            return False, describe_error(error)
+        finally:
+            for ref, value in saved.items():
+                if value is None:
+                    self.namespace.pop(ref, None)
+                else:
+                    self.namespace[ref] = value
+
+    def serve(self):
+        while True:
+            try:
+                header, value = protocol.receive(self.incoming, 1 << 40)
+            except EOFError:
+                return
+            op = header.get("op")
+            if op == "load":
+                self.load(value)
+            elif op == "call":
+                args = value
+                ok, result = self.call(header["function"], args, header.get("references", []))
+                if ok:
+                    # The arguments go back too, so the grader can see whether they were changed.
+                    self.reply({"op": "result"}, {"result": result, "args": args}, True)
+                else:
+                    self.reply({"op": "error", "error": result})
+            elif op == "call_many":
+                results = []
+                for args in value:
+                    ok, result = self.call(header["function"], args, [])
+                    results.append(result if ok else None)
+                self.reply({"op": "results"}, results, True)
+            else:
+                return
+
+
+def set_limits(memory_bytes, cpu_seconds):
+    """Applied before any student code runs (and inherited by processes it starts)."""
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 << 20, 16 << 20))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def main():
+    read_fd, write_fd, memory_bytes, cpu_seconds = map(int, sys.argv[1:5])
+    set_limits(memory_bytes, cpu_seconds)
+    for fd in (read_fd, write_fd):
+        os.set_inheritable(fd, False)  # processes the student starts do not get the channel
+    try:
+        Child(read_fd, write_fd).serve()
+    except BaseException:
+        pass
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
