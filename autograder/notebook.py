@@ -1,0 +1,115 @@
+"""The checks that run inside a notebook's own kernel.
+
+- `check(assignment, exercise)`: the public check under each exercise. It uses the public
+  case stored in autograder/public/, so students need no reference code.
+- `grade(assignment, exercise)`: nbgrader's hidden test cell. It prints the feedback and
+  returns the points, which nbgrader reads as partial credit.
+
+Both use the same specs and checks as the CLI, with the notebook's kernel as the session.
+Unlike the CLI, the student's code and the grader share one interpreter here, so the
+nbgrader path is only as trustworthy as the submissions (see the README).
+"""
+import contextlib
+import copy
+import io
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+from . import exercises
+from .check import check_exercise
+from .reference import PublicReference, SolutionReference
+from .sandbox.protocol import normalise
+from .sandbox.runner import Outcome
+
+PACKAGE = str(Path(__file__).resolve().parent)
+
+
+class PublicCheckFailed(AssertionError):
+    pass
+
+
+def _student_frames(error):
+    """Traceback lines from the student's own cells, not from the grader or libraries."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not frame.filename.startswith(PACKAGE) and "site-packages" not in frame.filename]
+    return [f"line {frame.lineno}, in {frame.name}: {frame.line}" for frame in frames][-5:]
+
+
+class KernelSession:
+    """Calls functions of a notebook's namespace, with the same contract as SandboxSession."""
+
+    def __init__(self, namespace, references):
+        self.namespace, self.references = namespace, references
+
+    def _run(self, function, args):
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # warnings never cost points
+            return function(*args), printed.getvalue()[:4000]
+
+    def call(self, name, args, references=()):
+        substitutes = {ref: self.references[ref] for ref in references if ref in self.references}
+        saved = {ref: self.namespace.get(ref) for ref in substitutes}
+        self.namespace.update(substitutes)
+        work = copy.deepcopy(list(args))
+        try:
+            function = self.namespace.get(name)
+            if function is None:
+                raise NameError(f"name '{name}' is not defined")
+            value, printed = self._run(function, work)
+            return Outcome(True, normalise(value), normalise(work), printed=printed)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit and friends cost this exercise only
+            return Outcome(False, error={"type": type(error).__name__, "message": str(error)[:2000],
+                                         "where": _student_frames(error)})
+        finally:
+            for ref, value in saved.items():
+                if value is None:
+                    self.namespace.pop(ref, None)
+                else:
+                    self.namespace[ref] = value
+
+    def call_many(self, name, args_list):
+        results = []
+        for args in args_list:
+            outcome = self.call(name, args)
+            results.append(outcome.value if outcome.ok else None)
+        return results
+
+
+def _caller_namespace():
+    return sys._getframe(2).f_globals
+
+
+def check(assignment_name, exercise_name, namespace=None):
+    """The public check of one exercise: prints a report, raises if it fails."""
+    assignment = exercises.load(assignment_name)
+    exercise = assignment.exercise(exercise_name)
+    namespace = namespace if namespace is not None else _caller_namespace()
+    tests = check_exercise(assignment, exercise, KernelSession(namespace, {}),
+                           PublicReference(assignment).cases(exercise))
+    for test in tests:
+        print(test.output)
+    if not all(test.passed for test in tests):
+        raise PublicCheckFailed(f"{exercise_name} does not pass its public check yet (see above)")
+    print(f"All public checks of {exercise_name} passed. Hidden cases with other dimensions "
+          "run when your notebook is graded.")
+
+
+def grade(assignment_name, exercise_name, namespace=None):
+    """nbgrader's hidden test: print the feedback, return the points earned."""
+    assignment = exercises.load(assignment_name)
+    exercise = assignment.exercise(exercise_name)
+    namespace = namespace if namespace is not None else _caller_namespace()
+    reference = SolutionReference(assignment)
+    session = KernelSession(namespace, reference.functions(exercise.uses))
+    tests = check_exercise(assignment, exercise, session, reference.cases(exercise))
+    for test in tests:
+        print(f"{test.name}: {test.score:g} / {test.max_score:g}")
+        if not test.passed:
+            print("    " + test.output.replace("\n", "\n    "))
+    return round(sum(test.score for test in tests), 6)

@@ -1,0 +1,126 @@
+"""`python -m autograder release NAME`: one command keeps every copy of an assignment in step.
+
+1. The generated cells of the source notebook (assignments/NAME/NAME.ipynb) are rewritten:
+   the setup cell and each solution cell from solutions/NAME.py, the public check and
+   hidden test cells from the exercise spec. Markdown and other cells are left as written.
+2. The public case of every exercise is written to autograder/public/NAME.json.
+3. nbgrader generate_assignment writes release/NAME/.
+With --check nothing is written: it fails if any of the three differs from what it would
+write (a test runs this, so the copies cannot drift).
+"""
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from . import exercises
+from .reference import PUBLIC, SolutionReference, course_directory, public_data
+
+
+def function_parts(source, name):
+    """(signature and docstring, body) of the top-level function `name` in `source`."""
+    lines = source.splitlines()
+    node = next(n for n in ast.parse(source).body
+                if isinstance(n, ast.FunctionDef) and n.name == name)
+    docstring_end = node.body[0].end_lineno
+    header = "\n".join(lines[node.lineno - 1:docstring_end])
+    body = "\n".join(lines[docstring_end:node.end_lineno]).strip("\n")
+    return header, body
+
+
+def solution_cell(source, name):
+    header, body = function_parts(source, name)
+    return (f"{header}\n    ### START CODE HERE ###\n    ### BEGIN SOLUTION\n{body}\n"
+            "    ### END SOLUTION\n    ### END CODE HERE ###\n")
+
+
+def generated_cells(assignment, solutions_source):
+    """{grade_id: (source, nbgrader metadata)} for every generated cell."""
+    helpers = "\n\n\n".join("\n".join(solutions_source.splitlines()[n.lineno - 1:n.end_lineno])
+                            for n in ast.parse(solutions_source).body
+                            if isinstance(n, ast.FunctionDef) and n.name in assignment.provided)
+    locked = {"grade": False, "solution": False, "locked": True}
+    cells = {"setup": (f"{assignment.setup_imports}\nfrom autograder.notebook import check\n\n\n"
+                       f"{helpers}\n", locked)}
+    for exercise in assignment.exercises:
+        name = exercise.name
+        cells[name] = (solution_cell(solutions_source, name),
+                       {"grade": False, "solution": True, "locked": False})
+        cells[f"check_{name}"] = (f'check("{assignment.name}", "{name}")\n', locked)
+        cells[f"test_{name}"] = (
+            f"# The hidden tests of {name} run when your notebook is graded.\n"
+            "### BEGIN HIDDEN TESTS\nfrom autograder.notebook import grade\n"
+            f'grade("{assignment.name}", "{name}")\n### END HIDDEN TESTS\n',
+            {"grade": True, "solution": False, "locked": True, "points": exercise.points})
+    return cells
+
+
+def updated_source_notebook(assignment, notebook):
+    """The source notebook with its generated cells rewritten; raises if one is missing."""
+    source = (course_directory() / "solutions" / f"{assignment.name}.py").read_text()
+    cells = generated_cells(assignment, source)
+    present = set()
+    for cell in notebook["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in cells:
+            text, metadata = cells[grade_id]
+            cell["source"] = text
+            cell["metadata"]["nbgrader"] = dict(metadata, grade_id=grade_id, schema_version=3)
+            cell["outputs"], cell["execution_count"] = [], None
+            present.add(grade_id)
+    missing = [grade_id for grade_id in cells if grade_id not in present]
+    if missing:
+        raise SystemExit(f"the source notebook lacks the cells {missing}; add code cells with "
+                         "these nbgrader grade_ids")
+    return notebook
+
+
+def dump(data):
+    return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def run_nbgrader(course, name):
+    """nbgrader generate_assignment in `course`, with a throw-away gradebook."""
+    bin_dir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from the venv
+    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
+                        f"--CourseDirectory.db_url=sqlite:///{scratch}/gradebook.db",
+                        "--log-level=WARN"], cwd=course, env=env, check=True)
+
+
+def release(name, check=False):
+    assignment = exercises.load(name)
+    course = course_directory()
+    notebook_path = course / "assignments" / name / f"{name}.ipynb"
+    notebook = updated_source_notebook(assignment, json.loads(notebook_path.read_text()))
+    public = dump(public_data(SolutionReference(assignment)))
+    public_path = PUBLIC / f"{name}.json"
+    stale = []
+    if check:
+        stale += [str(p) for p, text in ((notebook_path, dump(notebook)), (public_path, public))
+                  if not p.is_file() or p.read_text() != text]
+        with tempfile.TemporaryDirectory() as scratch:
+            shutil.copytree(course / "assignments", Path(scratch) / "assignments")
+            shutil.copy(course / "nbgrader_config.py", scratch)
+            run_nbgrader(scratch, name)
+            for built in sorted((Path(scratch) / "release" / name).rglob("*")):
+                committed = course / "release" / name / built.relative_to(Path(scratch) / "release" / name)
+                if built.is_file() and (not committed.is_file() or
+                                        committed.read_bytes() != built.read_bytes()):
+                    stale.append(str(committed))
+        if stale:
+            raise SystemExit("out of date (run `python -m autograder release "
+                             f"{name}` and commit): {', '.join(stale)}")
+        print(f"{name}: source notebook, public cases and release are up to date")
+        return
+    notebook_path.write_text(dump(notebook))
+    PUBLIC.mkdir(exist_ok=True)
+    public_path.write_text(public)
+    run_nbgrader(course, name)
+    print(f"{name}: wrote {notebook_path.relative_to(course)}, {public_path.relative_to(course)} "
+          f"and release/{name}/")

@@ -1,0 +1,79 @@
+"""Student submissions for the tests, written as Python files and put into real notebooks.
+
+`correct.py` holds a complete correct submission in a student's style; `bugs/*.py` each hold
+one graded function with one realistic bug; `variants/*.py` hold correct functions written
+differently. `notebook(...)` puts them into the cells of the released notebook, exactly
+where a student would type them.
+"""
+import ast
+import copy
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+
+def functions(source):
+    """{function name: its source} for the top-level functions of a file."""
+    lines = source.splitlines()
+    return {node.name: "\n".join(lines[node.lineno - 1:node.end_lineno]) + "\n"
+            for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+
+
+def release_notebook(assignment):
+    return json.loads((ROOT / "release" / assignment / f"{assignment}.ipynb").read_text())
+
+
+def notebook(assignment, overrides=(), base="correct.py"):
+    """The release notebook filled with `base`, then with each override file's functions.
+
+    A file's graded functions go into their own cells; helper functions go into the cell of
+    the first graded function in that file (as a student would write them).
+    """
+    nb = release_notebook(assignment)
+    cells = {c["metadata"]["nbgrader"]["grade_id"]: c for c in nb["cells"]
+             if c["metadata"].get("nbgrader", {}).get("solution")}
+    for path in [HERE / assignment / base, *overrides]:
+        defined = functions(Path(path).read_text())
+        graded = [name for name in defined if name in cells]
+        helpers = "".join(f"{src}\n\n" for name, src in defined.items() if name not in cells)
+        for number, name in enumerate(graded):
+            cells[name]["source"] = (helpers if number == 0 else "") + defined[name]
+    return nb
+
+
+def write(nb, path):
+    Path(path).write_text(json.dumps(nb, indent=1, sort_keys=True) + "\n")
+    return Path(path)
+
+
+def bug_files(assignment):
+    return sorted((HERE / assignment / "bugs").glob("*.py"))
+
+
+def variant_files(assignment):
+    return sorted((HERE / assignment / "variants").glob("*.py"))
+
+
+def broken_function(path):
+    """The one graded function a bug file defines."""
+    (name,) = functions(Path(path).read_text())
+    return name
+
+
+# The bundled example with typical bugs: each one is caught and explained by the grader.
+TYPICAL_BUGS = ["softmax_wrong_axis", "yt_pred_from_a_prev", "missing_waa_transpose",
+                "da_prev_not_carried", "lstm_dc_prev_missing_a_path"]
+
+
+def examples():
+    """{file name: notebook} of the bundled examples that `python -m autograder demo` grades."""
+    bugs = [HERE / "rnn_step_by_step" / "bugs" / f"{name}.py" for name in TYPICAL_BUGS]
+    return {"correct.ipynb": notebook("rnn_step_by_step"),
+            "typical_bugs.ipynb": notebook("rnn_step_by_step", bugs)}
+
+
+def write_examples():
+    for name, nb in examples().items():
+        print("wrote", write(nb, HERE / "rnn_step_by_step" / name))
