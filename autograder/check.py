@@ -78,12 +78,12 @@ def check_case(exercise, case, session):
 def check_exercise(assignment, exercise, session, cases, notes=()):
     """Tests for one exercise: one per case, plus one for leaving the inputs unchanged."""
     weight = exercise.points * (1 - INPUTS_SHARE) / len(cases)
-    tests, changed, ran, diagnosed = [], [], False, False
+    tests, changed, passed_any, diagnosed = [], [], False, False
     for case in cases:
         ok, lines, parts, args_after = check_case(exercise, case, session)
         header = f"{case.label} ({case.dims})"
+        passed_any |= ok
         if args_after is not None:
-            ran = True
             changed += [name for name in changed_arguments(case.args, args_after, case.arg_names)
                         if name not in changed]
         if not ok and exercise.gradient and parts is not None and not diagnosed:
@@ -95,12 +95,13 @@ def check_exercise(assignment, exercise, session, cases, notes=()):
     if changed:
         lines = [f"your function changed its input {', '.join(changed)} in place; work on new "
                  "arrays (e.g. x = x + y, or .copy()) so the caller's data stays intact"]
-    elif not ran:
-        lines = ["not checked: the function did not run successfully on any case"]
+    elif not passed_any:
+        # Leaving the inputs alone is only worth points for a function that works somewhere.
+        lines = ["not credited: the function did not pass any case"]
     else:
         lines = ["inputs are left unchanged: passed"]
     tests.append(_result(exercise, "inputs unchanged", exercise.points * INPUTS_SHARE,
-                         ran and not changed, lines))
+                         passed_any and not changed, lines))
     return tests
 
 

@@ -73,5 +73,7 @@ def explain_error(error, name):
     if kind == "NotImplementedError":
         return [f"{name} is not implemented yet (it raises NotImplementedError)"]
     lines = [f"{name} raised {kind}: {message}".rstrip(": ")]
+    if kind == "MemoryError":
+        lines[0] += " (your code ran out of its memory limit: is an array far too large?)"
     lines += [f"  at {where}" for where in error.get("where", [])]
     return lines

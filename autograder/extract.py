@@ -1,10 +1,10 @@
 """Step 2: the definitions a notebook makes, without its demos.
 
-From every code cell we keep imports, function and class definitions, and assignments that
-call nothing (constants, lambdas); calls, prints, plots and magics are left out, so a
-notebook's demo code neither runs nor costs points. IPython syntax (magics, `!cmd`) is
-translated by IPython's own input transformer, which is only imported when plain Python
-cannot parse the cell.
+From every code cell we keep imports (except of the grader itself), function and class
+definitions, and assignments that call nothing (constants, lambdas); calls, prints, plots
+and magics are left out, so a notebook's demo code neither runs nor costs points. IPython
+syntax (magics, `!cmd`) is translated by IPython's own input transformer, which is only
+imported when plain Python cannot parse the cell.
 """
 import ast
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .read import Cell
 
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+GRADER = {"autograder", "solutions"}  # the notebook's checks import these; student code may not
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,15 @@ def parse_cell(source):
     return ast.parse(transformed), transformed
 
 
+def imports_grader(node):
+    if isinstance(node, ast.Import):
+        return any(alias.name.split(".")[0] in GRADER for alias in node.names)
+    return isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in GRADER
+
+
 def is_definition(node):
+    if imports_grader(node):
+        return False
     if isinstance(node, KEPT):
         return True
     if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:

@@ -18,6 +18,16 @@ del sys.path[0]
 MAX_PRINTED = 2000
 
 
+class NoGrader:
+    """Import hook: the grader's packages are not available to the student's code."""
+    BLOCKED = {"autograder", "solutions"}
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in self.BLOCKED:
+            raise ModuleNotFoundError(f"No module named '{name}' (not available while grading)")
+        return None
+
+
 class BoundedText(io.TextIOBase):
     """stdout/stderr replacement: keeps the first characters, counts and drops the rest."""
 
@@ -145,6 +155,7 @@ def set_limits(memory_bytes, cpu_seconds):
 def main():
     read_fd, write_fd, memory_bytes, cpu_seconds = map(int, sys.argv[1:5])
     set_limits(memory_bytes, cpu_seconds)
+    sys.meta_path.insert(0, NoGrader())
     for fd in (read_fd, write_fd):
         os.set_inheritable(fd, False)  # processes the student starts do not get the channel
     try:

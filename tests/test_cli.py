@@ -1,0 +1,79 @@
+"""`python -m autograder grade`: the contract CI and Gradescope rely on, run as a real process."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.submissions import HERE, ROOT, release_notebook, write
+
+EXAMPLES = HERE / "rnn_step_by_step"
+
+
+def run_cli(submission, output, *extra):
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission),
+                             "--assignment", "rnn_step_by_step", "--output", str(output), *extra],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return json.loads(output.read_text()), result.stdout
+
+
+def assert_gradescope_format(results):
+    assert isinstance(results["score"], (int, float))
+    assert isinstance(results["tests"], list) and results["tests"]
+    exercises = {"softmax", "rnn_cell_forward", "rnn_forward", "rnn_cell_backward", "rnn_backward",
+                 "lstm_cell_forward", "lstm_forward", "lstm_cell_backward", "lstm_backward"}
+    for test in results["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output"}
+        assert test["name"].split(":")[0] in exercises
+        assert test["status"] in ("passed", "failed")
+        assert 0 <= test["score"] <= test["max_score"]
+        assert (test["status"] == "passed") == (test["score"] == test["max_score"])
+    assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]))
+    assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(100)
+
+
+def test_correct_example(tmp_path):
+    results, table = run_cli(EXAMPLES / "correct.ipynb", tmp_path / "results.json")
+    assert_gradescope_format(results)
+    assert results["score"] == 100
+    assert "rnn_cell_backward" in table and "100 / 100" in table
+
+
+def test_typical_bugs_example(tmp_path):
+    results, table = run_cli(EXAMPLES / "typical_bugs.ipynb", tmp_path / "results.json")
+    assert_gradescope_format(results)
+    failed = {t["name"].split(":")[0] for t in results["tests"] if t["status"] == "failed"}
+    assert failed == {"softmax", "rnn_cell_forward", "rnn_cell_backward", "rnn_backward",
+                      "lstm_cell_backward"}
+    named = [t for t in results["tests"] if t["name"] == "rnn_cell_backward: values, hidden case 2"]
+    assert named and "da_prev: values differ" in named[0]["output"]
+
+
+def test_untouched_release_notebook_scores_zero(tmp_path):
+    submission = write(release_notebook("rnn_step_by_step"), tmp_path / "untouched.ipynb")
+    results, _ = run_cli(submission, tmp_path / "results.json")
+    assert_gradescope_format(results)
+    assert results["score"] == 0
+    assert "not implemented yet" in results["tests"][0]["output"]
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"this is not json", "not valid notebook JSON"),
+    (b'{"cells": 3}', "not a Jupyter notebook"),
+    (b'{"nbformat": 3, "cells": []}', "nbformat 3"),
+    (b'\xff\xfe{"cells": []}', "not UTF-8"),
+])
+def test_unreadable_notebook_still_gets_results(tmp_path, content, reason):
+    submission = tmp_path / "broken.ipynb"
+    submission.write_bytes(content)
+    results, _ = run_cli(submission, tmp_path / "out" / "results.json")
+    assert_gradescope_format(results)
+    assert results["score"] == 0
+    assert reason in results["output"]
+
+
+def test_missing_file_still_gets_results(tmp_path):
+    results, _ = run_cli(tmp_path / "nothing.ipynb", tmp_path / "results.json")
+    assert results["score"] == 0 and "cannot open" in results["output"]

@@ -1,0 +1,150 @@
+"""Student code runs in its own process per exercise: what goes wrong there costs only that
+exercise, and nothing it returns or prints can fake a result."""
+import json
+import textwrap
+
+import pytest
+
+from autograder.grade import grade_submission
+from autograder.sandbox.runner import Limits
+from tests.submissions import notebook, write
+
+ASSIGNMENT = "rnn_step_by_step"
+
+
+def grade_with(tmp_path, code, seconds=20.0, cell=None, more=None):
+    """Grade the correct submission with `code` typed into the cell of the function it
+    defines first (or into `cell`), replacing what was there; `more`: {cell: code}."""
+    code = textwrap.dedent(code)
+    cells = {cell or code.split("def ", 1)[1].split("(", 1)[0]: code, **(more or {})}
+    nb = notebook(ASSIGNMENT)
+    for target in nb["cells"]:
+        grade_id = target["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in cells:
+            target["source"] = textwrap.dedent(cells.pop(grade_id))
+    assert not cells, f"no such cells: {list(cells)}"
+    path = write(nb, tmp_path / "submission.ipynb")
+    return grade_submission(path, ASSIGNMENT, Limits(seconds=seconds))
+
+
+def only_failing(report):
+    return {name for name, (score, max_score, _) in report.exercises().items() if score < max_score}
+
+
+@pytest.mark.parametrize("body, message", [
+    ("import os; os._exit(0)", "exited"),
+    ("import sys; sys.exit(3)", "raised SystemExit"),
+    ("raise KeyboardInterrupt", "raised KeyboardInterrupt"),
+    ("while True: pass", "did not finish within 3 s"),
+    ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", "SIGSEGV"),
+    ("return [0] * 10**9", "MemoryError (your code ran out of its memory limit"),  # ~8 GB
+])
+def test_a_failing_process_costs_one_exercise(tmp_path, body, message):
+    report = grade_with(tmp_path, f"""
+        def rnn_cell_backward(da_next, cache):
+            {body}
+        """, seconds=3)
+    assert only_failing(report) == {"rnn_cell_backward"}
+    assert report.exercises()["rnn_cell_backward"][0] == 0
+    assert message in report.tests[[t.name for t in report.tests].index(
+        "rnn_cell_backward: values, public case")].output
+
+
+def test_lying_array_subclass_and_objects_earn_nothing(tmp_path):
+    report = grade_with(tmp_path, """
+        class Always(np.ndarray):  # typed into the softmax cell
+            def __eq__(self, other): return np.ones(np.shape(other), bool)
+            def __array_ufunc__(self, *args, **kwargs): return True
+
+        class Liar:
+            def __eq__(self, other): return True
+            def __array__(self, *args, **kwargs): return np.zeros((2, 4))
+
+        def softmax(x):
+            return np.zeros_like(x).view(Always)
+        """, cell="softmax", more={"rnn_cell_forward": """
+        def rnn_cell_forward(xt, a_prev, parameters):
+            return Liar(), Liar(), Liar()
+        """})
+    assert only_failing(report) == {"softmax", "rnn_cell_forward"}
+    assert report.exercises()["softmax"][0] == 0
+    assert report.exercises()["rnn_cell_forward"][0] == 0
+    outputs = "\n".join(t.output for t in report.tests)
+    assert "got a Liar object" in outputs
+
+
+def test_warnings_stderr_and_prints_cost_nothing(tmp_path):
+    report = grade_with(tmp_path, """
+        import sys, warnings
+        def softmax(x):
+            warnings.warn("careful")
+            print("debugging", x.shape, file=sys.stderr)
+            print("x" * 100000)
+            e = np.exp(x - x.max(axis=0, keepdims=True))
+            return e / e.sum(axis=0, keepdims=True)
+        """)
+    assert report.score == 100
+
+
+def test_demo_code_and_magics_do_not_run(tmp_path):
+    report = grade_with(tmp_path, """
+        %matplotlib inline
+        EPSILON = 0.0
+        def softmax(x):
+            e = np.exp(x - x.max(axis=0, keepdims=True)) + EPSILON
+            return e / e.sum(axis=0, keepdims=True)
+        !ls /
+        softmax(None)  # a demo call that would crash if it ran
+        raise RuntimeError("top-level code must not run")
+        """, cell="softmax")
+    assert report.score == 100
+
+
+def test_syntax_error_in_one_cell_costs_that_exercise_only(tmp_path):
+    report = grade_with(tmp_path, """
+        def rnn_forward(x, a0, parameters):
+            return x +
+        """)
+    assert only_failing(report) == {"rnn_forward"}
+    assert "syntax error" in report.output
+    feedback = "\n".join(t.output for t in report.tests if t.name.startswith("rnn_forward"))
+    assert "has a syntax error at line" in feedback
+
+
+def test_cell_with_error_at_definition_time_costs_only_its_exercise(tmp_path):
+    report = grade_with(tmp_path, """
+        def lstm_forward(x, a0, parameters, default=1 / 0):
+            pass
+        """)
+    assert only_failing(report) == {"lstm_forward"}
+    assert "ZeroDivisionError" in report.output
+
+
+def test_missing_and_renamed_function(tmp_path):
+    nb = notebook(ASSIGNMENT)
+    for cell in nb["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id == "rnn_forward":
+            cell["source"] = cell["source"].replace("def rnn_forward(", "def my_rnn_forward(")
+        if grade_id == "softmax":
+            cell["cell_type"] = "markdown"
+    report = grade_submission(write(nb, tmp_path / "s.ipynb"), ASSIGNMENT)
+    # softmax's cell is markdown now, so softmax is not defined; the exercises that use it
+    # still pass, since they get the reference softmax
+    assert only_failing(report) == {"rnn_forward", "softmax"}
+    feedback = json.dumps(report.to_gradescope())
+    assert "name 'rnn_forward' is not defined" in feedback
+    assert "not a code cell" in feedback
+
+
+def test_reference_code_is_not_in_the_students_process(tmp_path):
+    report = grade_with(tmp_path, """
+        def softmax(x):
+            import sys
+            leaked = [name for name in sys.modules if "solution" in name or "reference" in name
+                      or name.startswith("autograder")]
+            assert not leaked, leaked
+            import solutions  # not importable: ModuleNotFoundError
+        """)
+    feedback = "\n".join(t.output for t in report.tests if t.name.startswith("softmax"))
+    assert "ModuleNotFoundError" in feedback
