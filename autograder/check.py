@@ -59,7 +59,7 @@ def check_case(exercise, case, session):
     try:
         outcome = session.call(exercise.name, case.args, exercise.uses)
     except SandboxFailure as failure:
-        return False, [f"{exercise.name} was stopped: {failure}"], None, None
+        return False, [str(failure)], None, None
     if not outcome.ok:
         return False, explain_error(outcome.error, exercise.name), None, None
     parts, problem = returned_parts(exercise, outcome.value)

@@ -50,15 +50,12 @@ def is_definition(node):
     return False
 
 
-def segment(lines, node):
-    """The exact text of a top-level statement (decorators included) and its first line."""
+def segment(source, node):
+    """(first line, exact text) of a top-level statement, decorators included."""
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    text = lines[first - 1:node.end_lineno]
-    text[-1] = text[-1][:node.end_col_offset] if first != node.end_lineno or node.col_offset == 0 \
-        else text[-1][node.col_offset:node.end_col_offset]
-    if first == node.lineno and node.col_offset:
-        text[0] = " " * node.col_offset + text[0][node.col_offset:]  # after a `;`
-    return first, "\n".join(text).lstrip(" ") if first == node.lineno else "\n".join(text)
+    if first == node.lineno:
+        return first, ast.get_source_segment(source, node)
+    return first, "\n".join(source.splitlines()[first - 1:node.end_lineno])
 
 
 def definitions(cells):
@@ -70,10 +67,9 @@ def definitions(cells):
             line = f" at line {error.lineno}" if error.lineno else ""
             problems[cell.label] = f"syntax error{line}: {error.msg if hasattr(error, 'msg') else error}"
             continue
-        lines = source.splitlines()
         for node in tree.body:
             if is_definition(node):
-                line, text = segment(lines, node)
+                line, text = segment(source, node)
                 statements.append({"cell": cell.label, "line": line, "source": text})
     return Program(statements, problems)
 

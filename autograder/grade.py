@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import exercises
-from .check import TestResult, check_exercise
+from .check import check_exercise
 from .extract import submission_program
 from .read import NotebookError, read_notebook
-from .reference import SolutionReference, course_directory
+from .reference import Case, SolutionReference, course_directory
 from .report import Report
 from .sandbox.runner import Limits, SandboxFailure, SandboxSession
 
@@ -42,22 +42,13 @@ def notebook_notes(assignment, cells, program):
     return notes
 
 
-def failed_exercise(exercise, cases, message):
-    tests = [TestResult(f"{exercise.name}: values, {case.label}", 0.0, 0.0, message)
-             for case in cases]
-    return tests
-
-
 def zero_report(assignment, message):
     """The report for a submission that could not be read: every test scored 0 and why."""
-    tests = []
-    for exercise in assignment.exercises:
-        cases = list(assignment.cases(exercise.name))
-        share = exercise.points * 0.9 / len(cases)
-        tests += [TestResult(f"{exercise.name}: values, {label}", 0.0, round(share, 6), message)
-                  for label, _, _ in cases]
-        tests.append(TestResult(f"{exercise.name}: inputs unchanged", 0.0,
-                                round(exercise.points * 0.1, 6), message))
+    session = DeadSession(message)
+    tests = [test for exercise in assignment.exercises
+             for test in check_exercise(assignment, exercise, session,
+                                        [Case(label, str(dims), [], [], None)
+                                         for label, dims, _ in assignment.cases(exercise.name)])]
     return Report(assignment.name, assignment.max_score, tests, message,
                   {"isolation": "none: nothing was run"})
 
@@ -68,7 +59,7 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
     try:
         cells = read_notebook(path)
     except NotebookError as error:
-        return zero_report(assignment, f"Your notebook could not be graded: {error}")
+        return zero_report(assignment, f"your notebook could not be graded: {error}")
     program = submission_program(read_notebook(release_notebook(assignment.name)), cells)
     notes = notebook_notes(assignment, cells, program)
     reference = SolutionReference(assignment)

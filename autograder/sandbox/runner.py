@@ -8,9 +8,11 @@ ends that session only.
 """
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +40,9 @@ class Outcome:
 
 
 class SandboxFailure(Exception):
-    """The student's process stopped answering: timeout, crash, exit or garbage."""
+    """The student's process stopped answering: timeout, crash, exit or garbage.
+
+    The message is a sentence for the student."""
 
 
 class DeadlineReader:
@@ -70,6 +74,8 @@ class SandboxSession:
         """statements: [{"cell", "line", "source"}]; references: name -> reference function."""
         self.references = references
         self.limits = limits or Limits()
+        self.failure = None  # once the process has failed, every later call fails the same way
+        self.scratch = tempfile.mkdtemp(prefix="rnn-kit-student-")
         self.deadline = time.monotonic() + self.limits.seconds
         to_child_r, self.to_child = os.pipe()
         self.from_child, from_child_w = os.pipe()
@@ -79,7 +85,7 @@ class SandboxSession:
             [sys.executable, "-I", str(CHILD), str(to_child_r), str(from_child_w),
              str(self.limits.memory_bytes), str(int(self.limits.seconds) + 1)],
             pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd="/tmp",
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=self.scratch,
             start_new_session=True)
         os.close(to_child_r)
         os.close(from_child_w)
@@ -88,6 +94,8 @@ class SandboxSession:
 
     def _request(self, header, value):
         """Send one request and return (reply header, value), answering reference calls."""
+        if self.failure:
+            raise SandboxFailure(self.failure)
         try:
             protocol.send(self.writer, header, value, True)
             while True:
@@ -97,14 +105,17 @@ class SandboxSession:
                     return reply, reply_value
                 self._answer_reference(reply.get("function"), reply_value)
         except TimeoutError:
-            self.close()
-            raise SandboxFailure(f"did not finish within {self.limits.seconds:g} s "
-                                 "(an infinite loop, or far too much work?)") from None
-        except (EOFError, BrokenPipeError, OSError):
-            raise SandboxFailure(self._death_reason()) from None
+            self._fail(f"your code did not finish within {self.limits.seconds:g} s "
+                       "(an infinite loop, or far too much work?)")
+        except (EOFError, OSError):
+            self._fail(self._death_reason())
         except (protocol.ProtocolError, ValueError) as error:
-            self.close()
-            raise SandboxFailure(f"sent an invalid answer ({error})") from None
+            self._fail(f"the process running your code sent an invalid answer ({error})")
+
+    def _fail(self, reason):
+        self.close()
+        self.failure = reason
+        raise SandboxFailure(reason) from None
 
     def _answer_reference(self, name, args):
         function = self.references.get(name)
@@ -120,7 +131,7 @@ class SandboxSession:
         protocol.send(self.writer, {"op": "reference_result"}, result, True)
 
     def _death_reason(self):
-        self.close()
+        self.close()  # reaps the process, so its exit status is known
         code = self.process.returncode
         if code is not None and code < 0:
             name = signal.Signals(-code).name
@@ -143,7 +154,7 @@ class SandboxSession:
         """Call `name` on each argument list; a failed call gives None."""
         reply, value = self._request({"op": "call_many", "function": name}, args_list)
         if not isinstance(value, list) or len(value) != len(args_list):
-            raise SandboxFailure("sent an invalid answer")
+            self._fail("the process running your code sent an invalid answer")
         return value
 
     def close(self):
@@ -159,3 +170,4 @@ class SandboxSession:
             except OSError:
                 pass
         self.from_child = -1
+        shutil.rmtree(self.scratch, ignore_errors=True)
