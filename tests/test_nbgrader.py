@@ -17,13 +17,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbgrader as nbgrader_package  # noqa: F401  (a missing install must fail, not skip)
 import pytest
 
 from autograder import exercises
 from autograder.grade import grade_submission
 from tests.submissions import HERE, notebook, release_notebook, write
-
-pytest.importorskip("nbgrader")
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "rnn_step_by_step"
