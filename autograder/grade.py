@@ -64,31 +64,30 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
     notes = notebook_notes(assignment, cells, program)
     reference = SolutionReference(assignment)
     limits = limits or Limits()
-    load_errors = []
 
     def grade_one(exercise):
+        """(tests, errors raised while loading the definitions) for one exercise."""
         cases = reference.cases(exercise)
         try:
             session = SandboxSession(program.statements, reference.functions(exercise.uses), limits)
         except SandboxFailure as failure:
-            session = None
-            crash = f"your notebook's definitions did not load: {failure}"
+            dead = DeadSession(f"your notebook's definitions did not load: {failure}")
+            return check_exercise(assignment, exercise, dead, cases, notes[exercise.name]), []
         try:
-            if session is None:
-                return check_exercise(assignment, exercise, DeadSession(crash), cases,
-                                      notes[exercise.name])
-            load_errors.extend(e for e in session.load_errors if e not in load_errors)
             own_errors = [f"defining cell '{e['cell']}' (line {e['line']}) raised {e['type']}: "
                           f"{e['message']}" for e in session.load_errors
                           if e["cell"] == exercise.name]
             return check_exercise(assignment, exercise, session, cases,
-                                  notes[exercise.name] + own_errors)
+                                  notes[exercise.name] + own_errors), session.load_errors
         finally:
-            if session is not None:
-                session.close()
+            session.close()
 
     with ThreadPoolExecutor(jobs or os.cpu_count() or 2) as pool:
-        tests = [test for result in pool.map(grade_one, assignment.exercises) for test in result]
+        results = list(pool.map(grade_one, assignment.exercises))
+    tests = [test for exercise_tests, _ in results for test in exercise_tests]
+    load_errors = []  # every process loads the same definitions: report each error once
+    for _, errors in results:
+        load_errors += [error for error in errors if error not in load_errors]
     output = [f"cell '{cell}': {problem}; its definitions were not graded"
               for cell, problem in program.problems.items()]
     output += [f"cell '{e['cell']}' line {e['line']}: {e['type']}: {e['message']} (while "
