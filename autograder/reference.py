@@ -34,7 +34,7 @@ class Case:
     args: list
     expected: object
     forward_inputs: dict | None = None   # for a backward: the forward's named inputs
-    upstream: list | None = None         # for a backward: the upstream gradients
+    upstream: dict | None = None         # for a backward: upstream argument -> gradient
     replies: dict | None = None          # public case: {used function: [[args, result], ...]}
 
 
@@ -47,11 +47,6 @@ def load_solutions(assignment_name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def backward_arg_names(assignment, check):
-    forward = assignment.exercise(check.forward)
-    return [f"d{forward.outputs[i]}" for i in check.upstream] + [forward.outputs[check.cache]]
 
 
 class SolutionReference:
@@ -91,9 +86,12 @@ class SolutionReference:
             args, arg_names, forward_inputs, upstream = list(named.values()), list(named), None, None
         else:
             outputs = getattr(self.module, check.forward)(*copy.deepcopy(list(named.values())))
-            upstream = [rng.standard_normal(outputs[i].shape) for i in check.upstream]
-            args, forward_inputs = upstream + [outputs[check.cache]], named
-            arg_names = backward_arg_names(self.assignment, check)
+            upstream = {name: rng.standard_normal(np.shape(outputs[i]))
+                        for name, i in check.upstream.items()}
+            args = [upstream[name] if name in upstream else
+                    copy.deepcopy(named[name]) if name in named else outputs[check.cache]
+                    for name in check.args]
+            arg_names, forward_inputs = list(check.args), named
         expected, replies = self.expected(exercise, args, record)
         return Case(label, str(dims), arg_names, args, expected, forward_inputs, upstream, replies)
 

@@ -27,16 +27,21 @@ class Dims:
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """A backward function is the gradient of `forward` for the loss sum(upstream * outputs).
+    """A backward function returns the gradients of a loss computed by `forward`.
 
-    upstream: positions of the forward outputs whose gradients are the backward's leading
-              arguments (in argument order); cache: position of the forward's cache output;
-    wrt:      gradient key -> forward argument it differentiates ("xt", "parameters.Wax").
+    args:     the backward's arguments, each an upstream gradient (a key of `upstream`), a
+              forward input by name, or else the forward's cache output (position `cache`);
+    upstream: upstream argument -> position of the forward output it is the gradient of;
+              the loss is then sum(upstream * output) over them;
+    loss:     without upstream arguments, the position of the forward's scalar loss output;
+    wrt:      gradient key -> forward input it differentiates ("xt", "parameters.Wax").
     """
     forward: str
-    upstream: tuple
-    cache: int
+    args: tuple
     wrt: dict
+    cache: int
+    upstream: dict = field(default_factory=dict)
+    loss: int | None = None
 
 
 @dataclass(frozen=True)
