@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compare import changed_arguments, compare, relative_error
+from .compare import argument_differences, compare, relative_error
 from .diagnose import explain, explain_error
 from .sandbox.runner import SandboxFailure
 
@@ -76,31 +76,42 @@ def check_case(exercise, case, session):
 
 
 def check_exercise(assignment, exercise, session, cases, notes=()):
-    """Tests for one exercise: one per case, plus one for leaving the inputs unchanged."""
-    weight = exercise.points * (1 - INPUTS_SHARE) / len(cases)
+    """Tests for one exercise: one per case, plus one for what becomes of its inputs."""
+    policy = exercise.inputs_after
+    inputs_share = 0.0 if policy == "free" else INPUTS_SHARE
+    weight = exercise.points * (1 - inputs_share) / len(cases)
     tests, changed, passed_any, diagnosed = [], [], False, False
     for case in cases:
         ok, lines, parts, args_after = check_case(exercise, case, session)
         header = f"{case.label} ({case.dims})"
         passed_any |= ok
-        if args_after is not None:
-            changed += [name for name in changed_arguments(case.args, args_after, case.arg_names)
-                        if name not in changed]
+        if args_after is not None and policy != "free":
+            # Unchanged means bit for bit; an in-place update gets the usual tolerance.
+            expected, tolerance = ((case.args, (0.0, 0.0)) if policy == "unchanged" else
+                                   (case.args_after, (exercise.rtol, exercise.atol)))
+            changed += [name for name in argument_differences(expected, args_after, case.arg_names,
+                                                              *tolerance) if name not in changed]
         if not ok and exercise.gradient and parts is not None and not diagnosed:
             diagnosed = True
             lines += own_forward_check(assignment, exercise, session, case, parts)
         lines = [header + (": passed" if ok else ": failed")] + list(notes if not ok else []) + \
             [f"  {line}" for line in lines]
         tests.append(_result(exercise, f"values, {case.label}", weight, ok, lines))
-    if changed:
+    if policy == "free":
+        return tests
+    label = "inputs unchanged" if policy == "unchanged" else "inputs updated in place"
+    if changed and policy == "unchanged":
         lines = [f"your function changed its input {', '.join(changed)} in place; work on new "
                  "arrays (e.g. x = x + y, or .copy()) so the caller's data stays intact"]
+    elif changed:
+        lines = [f"after the call, {', '.join(changed)} is not updated as expected: the caller "
+                 "relies on your function changing it in place (e.g. W -= learning_rate * dW)"]
     elif not passed_any:
-        # Leaving the inputs alone is only worth points for a function that works somewhere.
+        # Handling the inputs right is only worth points for a function that works somewhere.
         lines = ["not credited: the function did not pass any case"]
     else:
-        lines = ["inputs are left unchanged: passed"]
-    tests.append(_result(exercise, "inputs unchanged", exercise.points * INPUTS_SHARE,
+        lines = [f"{label}: passed"]
+    tests.append(_result(exercise, label, exercise.points * INPUTS_SHARE,
                          passed_any and not changed, lines))
     return tests
 

@@ -35,7 +35,8 @@ class Case:
     expected: object
     forward_inputs: dict | None = None   # for a backward: the forward's named inputs
     upstream: dict | None = None         # for a backward: upstream argument -> gradient
-    replies: dict | None = None          # public case: {used function: [[args, result], ...]}
+    args_after: list | None = None       # the arguments after the reference's call
+    replies: dict | None = None          # public case: {used function: [[args, result, args after]]}
 
 
 def load_solutions(assignment_name):
@@ -60,20 +61,25 @@ class SolutionReference:
         return {name: getattr(self.module, name) for name in names}
 
     def expected(self, exercise, args, record):
-        """The reference result; with `record`, also the calls it made to the functions it uses."""
+        """(result, arguments after the call, and with `record` the calls it made to the
+        functions it uses) of the reference."""
         replies = {name: [] for name in exercise.uses} if record else None
         originals = {name: getattr(self.module, name) for name in exercise.uses} if record else {}
 
         def recorder(name, function):
             def recorded(*call_args):
+                before = protocol.normalise(list(call_args))
                 result = function(*call_args)
-                replies[name].append([protocol.normalise(list(call_args)), protocol.normalise(result)])
+                replies[name].append([before, protocol.normalise(result),
+                                      protocol.normalise(list(call_args))])
                 return result
             return recorded
         try:
             for name, function in originals.items():
                 setattr(self.module, name, recorder(name, function))
-            return protocol.normalise(getattr(self.module, exercise.name)(*copy.deepcopy(args))), replies
+            work = copy.deepcopy(args)
+            result = getattr(self.module, exercise.name)(*work)
+            return protocol.normalise(result), protocol.normalise(work), replies
         finally:
             for name, function in originals.items():
                 setattr(self.module, name, function)
@@ -92,8 +98,9 @@ class SolutionReference:
                     copy.deepcopy(named[name]) if name in named else outputs[check.cache]
                     for name in check.args]
             arg_names, forward_inputs = list(check.args), named
-        expected, replies = self.expected(exercise, args, record)
-        return Case(label, str(dims), arg_names, args, expected, forward_inputs, upstream, replies)
+        expected, args_after, replies = self.expected(exercise, args, record)
+        return Case(label, str(dims), arg_names, args, expected, forward_inputs, upstream,
+                    args_after, replies)
 
     def cases(self, exercise):
         return [self.case(exercise, *case) for case in self.assignment.cases(exercise.name)]
@@ -115,6 +122,8 @@ def public_data(reference):
     for exercise in reference.assignment.exercises:
         case = reference.case(exercise, *next(reference.assignment.cases(exercise.name)),
                               record=True)
+        if exercise.inputs_after != "updated":
+            case.args_after = None  # only an in-place update needs them: keep the file small
         data[exercise.name] = _dump(case.__dict__)
     return data
 
@@ -139,8 +148,10 @@ class PublicReference:
     def replay(recorded, own):
         def reference(*args):
             called = protocol.normalise(list(args))
-            for recorded_args, result in recorded:
+            for recorded_args, result, args_after in recorded:
                 if not compare(recorded_args, called, "", 1e-12, 1e-300):
+                    for original, updated in zip(args, copy.deepcopy(args_after)):
+                        protocol.write_back(original, updated)
                     return copy.deepcopy(result)
             if own is None:
                 raise NameError("a function this exercise uses is not defined")

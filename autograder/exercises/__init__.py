@@ -52,6 +52,9 @@ class Exercise:
     outputs: tuple = ()     # names of the returned tuple's items; () for a single array
     uses: tuple = ()        # graded functions it calls: these get the reference behaviour
     gradient: GradientCheck | None = None
+    # What must become of the arguments: "unchanged", "updated" in place exactly as the
+    # reference does (e.g. update_parameters), or "free" when both are correct.
+    inputs_after: str = "unchanged"
     rtol: float = 1e-6
     atol: float = 1e-9
 

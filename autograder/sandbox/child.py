@@ -94,7 +94,9 @@ class Child:
             header, value = protocol.receive(self.incoming, 1 << 40)
             if header.get("op") != "reference_result":
                 raise RuntimeError(f"{name} (provided by the grader) failed: {header.get('message')}")
-            return value
+            for original, updated in zip(args, value["args"]):
+                protocol.write_back(original, updated)  # the reference's in-place changes
+            return value["result"]
         reference_function.__name__ = name
         return reference_function
 

@@ -127,6 +127,28 @@ def normalise(value):
     return decode(encode(value, buffers), buffers)
 
 
+def write_back(original, updated):
+    """Change `original` in place to equal `updated` where it can; return the result.
+
+    A function run in another process (a reference answering for the student's process)
+    changes copies of its arguments; this replays those changes on the caller's objects.
+    """
+    if (isinstance(original, np.ndarray) and isinstance(updated, np.ndarray)
+            and original.shape == updated.shape and original.flags.writeable):
+        original[...] = updated
+        return original
+    if type(original) is dict and isinstance(updated, dict):
+        for key in [key for key in original if key not in updated]:
+            del original[key]
+        for key, value in updated.items():
+            original[key] = write_back(original[key], value) if key in original else value
+        return original
+    if type(original) is list and isinstance(updated, list) and len(original) == len(updated):
+        original[:] = [write_back(o, u) for o, u in zip(original, updated)]
+        return original
+    return updated
+
+
 def send(fd_file, header, value=None, has_value=False):
     """Write one message; `value` (if given) is encoded into the header's "value" node."""
     buffers = []

@@ -128,7 +128,7 @@ class SandboxSession:
             protocol.send(self.writer, {"op": "reference_error",
                                         "message": f"{type(error).__name__}: {error}"[:500]})
             return
-        protocol.send(self.writer, {"op": "reference_result"}, result, True)
+        protocol.send(self.writer, {"op": "reference_result"}, {"result": result, "args": args}, True)
 
     def _death_reason(self):
         self.close()  # reaps the process, so its exit status is known
