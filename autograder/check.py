@@ -41,13 +41,14 @@ def _result(exercise, label, weight, ok, lines):
 
 def returned_parts(exercise, value):
     """Split a returned value into named parts, or say why its structure is wrong."""
-    names = exercise.returns
-    if exercise.gradient:
+    names = exercise.outputs
+    if exercise.gradient and not names:
         if not isinstance(value, dict):
-            return None, f"expected a dict with keys {list(names)}, got {type(value).__name__}"
+            keys = list(exercise.gradient.wrt)
+            return None, f"expected a dict with keys {keys}, got {type(value).__name__}"
         return value, None
-    if not names:
-        return {f"{exercise.name}(...)": value}, None
+    if len(names) <= 1:
+        return {names[0] if names else f"{exercise.name}(...)": value}, None
     if not isinstance(value, (tuple, list)) or len(value) != len(names):
         count = len(value) if isinstance(value, (tuple, list)) else 1
         return None, f"expected {len(names)} return values ({', '.join(names)}), got {count}"
@@ -75,8 +76,28 @@ def check_case(exercise, case, session):
     return not differences, lines, parts, outcome.args_after
 
 
-def check_exercise(assignment, exercise, session, cases, notes=()):
-    """Tests for one exercise: one per case, plus one for what becomes of its inputs."""
+def check_behaviour(exercise, session, cases, functions, notes):
+    """Tests of an exercise graded by behaviour (autograder.behaviour): per case and aspect."""
+    tests = []
+    for case in cases:
+        try:
+            verdicts = exercise.behaviour.grade(exercise, session, case, functions)
+        except SandboxFailure as failure:
+            verdicts = exercise.behaviour.failed(str(failure))
+        for verdict in verdicts:
+            lines = [f"{case.label}: {'passed' if verdict.ok else 'failed'}"] + \
+                list(notes if not verdict.ok else []) + [f"  {line}" for line in verdict.lines]
+            tests.append(_result(exercise, f"{verdict.label}, {case.label}",
+                                 exercise.points * verdict.share / len(cases), verdict.ok, lines))
+    return tests
+
+
+def check_exercise(assignment, exercise, session, cases, notes=(), functions=None):
+    """Tests for one exercise: one per case, plus one for what becomes of its inputs.
+
+    functions: the reference's functions, where the grader has them (not in a notebook)."""
+    if exercise.behaviour:
+        return check_behaviour(exercise, session, cases, functions or {}, notes)
     policy = exercise.inputs_after
     inputs_share = 0.0 if policy == "free" else INPUTS_SHARE
     weight = exercise.points * (1 - inputs_share) / len(cases)
@@ -93,7 +114,9 @@ def check_exercise(assignment, exercise, session, cases, notes=()):
                                                               *tolerance) if name not in changed]
         if not ok and exercise.gradient and parts is not None and not diagnosed:
             diagnosed = True
-            lines += own_forward_check(assignment, exercise, session, case, parts)
+            gradients = parts.get(exercise.gradient.within) if exercise.gradient.within else parts
+            if isinstance(gradients, dict):
+                lines += own_forward_check(assignment, exercise, session, case, gradients)
         lines = [header + (": passed" if ok else ": failed")] + list(notes if not ok else []) + \
             [f"  {line}" for line in lines]
         tests.append(_result(exercise, f"values, {case.label}", weight, ok, lines))

@@ -78,7 +78,8 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
                           f"{e['message']}" for e in session.load_errors
                           if e["cell"] == exercise.name]
             return check_exercise(assignment, exercise, session, cases,
-                                  notes[exercise.name] + own_errors), session.load_errors
+                                  notes[exercise.name] + own_errors,
+                                  reference.functions()), session.load_errors
         finally:
             session.close()
 

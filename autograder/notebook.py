@@ -73,10 +73,10 @@ class KernelSession:
                 else:
                     self.namespace[ref] = value
 
-    def call_many(self, name, args_list):
+    def call_many(self, name, args_list, references=()):
         results = []
         for args in args_list:
-            outcome = self.call(name, args)
+            outcome = self.call(name, args, references)
             results.append(outcome.value if outcome.ok else None)
         return results
 
@@ -110,7 +110,8 @@ def grade(assignment_name, exercise_name, namespace=None):
     namespace = namespace if namespace is not None else _caller_namespace()
     reference = SolutionReference(assignment)
     session = KernelSession(namespace, reference.functions(exercise.uses))
-    tests = check_exercise(assignment, exercise, session, reference.cases(exercise))
+    tests = check_exercise(assignment, exercise, session, reference.cases(exercise),
+                           functions=reference.functions())
     for test in tests:
         print(f"{test.name}: {test.score:g} / {test.max_score:g}")
         if not test.passed:

@@ -42,6 +42,7 @@ class GradientCheck:
     cache: int
     upstream: dict = field(default_factory=dict)
     loss: int | None = None
+    within: str | None = None   # the returned part that holds the gradients, if not all of it
 
 
 @dataclass(frozen=True)
@@ -49,21 +50,16 @@ class Exercise:
     name: str
     points: float
     inputs: Callable        # (rng, Dims) -> {argument name: value}; for a backward: the forward's
-    outputs: tuple = ()     # names of the returned tuple's items; () for a single array
+    outputs: tuple = ()     # names of the returned tuple's items; one name: a single value
     uses: tuple = ()        # graded functions it calls: these get the reference behaviour
     gradient: GradientCheck | None = None
     # What must become of the arguments: "unchanged", "updated" in place exactly as the
     # reference does (e.g. update_parameters), or "free" when both are correct.
     inputs_after: str = "unchanged"
+    behaviour: object = None    # a check of behaviour instead of values (autograder.behaviour)
+    hidden_cases: int | None = None  # how many of the assignment's hidden cases to use
     rtol: float = 1e-6
     atol: float = 1e-9
-
-    @property
-    def returns(self):
-        """Names of what is returned: dict keys (backward), tuple items, or one array."""
-        if self.gradient:
-            return tuple(self.gradient.wrt)
-        return self.outputs
 
 
 @dataclass(frozen=True)
@@ -82,7 +78,8 @@ class Assignment:
     def cases(self, exercise):
         """(label, dims, seed) for the public case, then the hidden cases."""
         yield "public case", self.public, 1
-        for number, dims in enumerate(self.hidden, start=1):
+        limit = self.exercise(exercise).hidden_cases
+        for number, dims in enumerate(self.hidden[:limit], start=1):
             # Fixed seeds: grading is deterministic, and a regrade gives the same result.
             yield f"hidden case {number}", dims, zlib.crc32(f"{exercise}/{number}".encode())
 

@@ -138,7 +138,7 @@ class Child:
             elif op == "call_many":
                 results = []
                 for args in value:
-                    ok, result = self.call(header["function"], args, [])
+                    ok, result = self.call(header["function"], args, header.get("references", []))
                     results.append(result if ok else None)
                 self.reply({"op": "results"}, results, True)
             else:

@@ -150,9 +150,10 @@ class SandboxSession:
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
         return Outcome(False, error=error, printed=printed)
 
-    def call_many(self, name, args_list):
+    def call_many(self, name, args_list, references=()):
         """Call `name` on each argument list; a failed call gives None."""
-        reply, value = self._request({"op": "call_many", "function": name}, args_list)
+        reply, value = self._request({"op": "call_many", "function": name,
+                                      "references": list(references)}, args_list)
         if not isinstance(value, list) or len(value) != len(args_list):
             self._fail("the process running your code sent an invalid answer")
         return value
