@@ -70,6 +70,11 @@ def check_case(exercise, case, session):
     differences = [d for name in expected
                    for d in compare(expected[name], parts.get(name), name, exercise.rtol,
                                     exercise.atol)]
+    if exercise.inputs_after == "updated":  # the in-place update is part of the result
+        differences += [d for name, ref, st in zip(case.arg_names, case.args_after,
+                                                   outcome.args_after or [])
+                        for d in compare(ref, st, f"{name} (after the call)", exercise.rtol,
+                                         exercise.atol)]
     lines = explain(differences, exercise.rtol, exercise.atol, bool(exercise.gradient))
     if differences and outcome.printed:
         lines.append(f"your function printed: {outcome.printed[:500]}")
@@ -93,25 +98,22 @@ def check_behaviour(exercise, session, cases, functions, notes):
 
 
 def check_exercise(assignment, exercise, session, cases, notes=(), functions=None):
-    """Tests for one exercise: one per case, plus one for what becomes of its inputs.
+    """Tests for one exercise: one per case, plus one for leaving its inputs unchanged.
 
     functions: the reference's functions, where the grader has them (not in a notebook)."""
     if exercise.behaviour:
         return check_behaviour(exercise, session, cases, functions or {}, notes)
     policy = exercise.inputs_after
-    inputs_share = 0.0 if policy == "free" else INPUTS_SHARE
+    inputs_share = INPUTS_SHARE if policy == "unchanged" else 0.0
     weight = exercise.points * (1 - inputs_share) / len(cases)
     tests, changed, passed_any, diagnosed = [], [], False, False
     for case in cases:
         ok, lines, parts, args_after = check_case(exercise, case, session)
         header = f"{case.label} ({case.dims})"
         passed_any |= ok
-        if args_after is not None and policy != "free":
-            # Unchanged means bit for bit; an in-place update gets the usual tolerance.
-            expected, tolerance = ((case.args, (0.0, 0.0)) if policy == "unchanged" else
-                                   (case.args_after, (exercise.rtol, exercise.atol)))
-            changed += [name for name in argument_differences(expected, args_after, case.arg_names,
-                                                              *tolerance) if name not in changed]
+        if args_after is not None and policy == "unchanged":
+            changed += [name for name in argument_differences(case.args, args_after, case.arg_names)
+                        if name not in changed]
         if not ok and exercise.gradient and parts is not None and not diagnosed:
             diagnosed = True
             gradients = parts.get(exercise.gradient.within) if exercise.gradient.within else parts
@@ -120,21 +122,17 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
         lines = [header + (": passed" if ok else ": failed")] + list(notes if not ok else []) + \
             [f"  {line}" for line in lines]
         tests.append(_result(exercise, f"values, {case.label}", weight, ok, lines))
-    if policy == "free":
+    if policy != "unchanged":
         return tests
-    label = "inputs unchanged" if policy == "unchanged" else "inputs updated in place"
-    if changed and policy == "unchanged":
+    if changed:
         lines = [f"your function changed its input {', '.join(changed)} in place; work on new "
                  "arrays (e.g. x = x + y, or .copy()) so the caller's data stays intact"]
-    elif changed:
-        lines = [f"after the call, {', '.join(changed)} is not updated as expected: the caller "
-                 "relies on your function changing it in place (e.g. W -= learning_rate * dW)"]
     elif not passed_any:
-        # Handling the inputs right is only worth points for a function that works somewhere.
+        # Leaving the inputs alone is only worth points for a function that works somewhere.
         lines = ["not credited: the function did not pass any case"]
     else:
-        lines = [f"{label}: passed"]
-    tests.append(_result(exercise, label, exercise.points * INPUTS_SHARE,
+        lines = ["inputs are left unchanged: passed"]
+    tests.append(_result(exercise, "inputs unchanged", exercise.points * INPUTS_SHARE,
                          passed_any and not changed, lines))
     return tests
 

@@ -25,13 +25,14 @@ def demo_command(args):
     """Grade the bundled example submissions and print a table for each."""
     from .grade import grade_submission
     from .reference import course_directory
-    folder = course_directory() / "tests" / "submissions" / "rnn_step_by_step"
-    for example in ("correct.ipynb", "typical_bugs.ipynb"):
-        report = grade_submission(folder / example, "rnn_step_by_step")
-        output = Path(args.output) / example.replace(".ipynb", ".json")
-        report.write(output)
-        print(report.table(f"{example}"))
-        print(f"  results: {output}\n")
+    for assignment in exercises.ASSIGNMENTS:
+        folder = course_directory() / "tests" / "submissions" / assignment
+        for example in ("correct.ipynb", "typical_bugs.ipynb"):
+            report = grade_submission(folder / example, assignment)
+            output = Path(args.output) / assignment / example.replace(".ipynb", ".json")
+            report.write(output)
+            print(report.table(f"{assignment}/{example}"))
+            print(f"  results: {output}\n")
 
 
 def main(argv=None):

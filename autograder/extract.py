@@ -79,9 +79,11 @@ def code_cells(cells):
 
 
 def submission_program(release_cells, submission_cells):
-    """Locked cells come from the release notebook; everything else from the submission."""
+    """Setup comes from the release notebook's locked cells before the first exercise;
+    everything else from the submission's unlocked cells (locked demos and checks never run)."""
     locked = {cell.grade_id for cell in release_cells if cell.locked and cell.grade_id}
-    setup = [cell for cell in code_cells(release_cells) if cell.locked and not cell.grade]
+    first_exercise = next((cell.index for cell in release_cells if cell.solution), len(release_cells))
+    setup = [cell for cell in code_cells(release_cells[:first_exercise]) if cell.locked]
     own = [cell for cell in code_cells(submission_cells) if cell.grade_id not in locked]
     return definitions(setup + own)
 

@@ -73,10 +73,10 @@ class KernelSession:
                 else:
                     self.namespace[ref] = value
 
-    def call_many(self, name, args_list, references=()):
+    def call_many(self, name, args_list, references=(), common=()):
         results = []
         for args in args_list:
-            outcome = self.call(name, args, references)
+            outcome = self.call(name, list(common) + list(args), references)
             results.append(outcome.value if outcome.ok else None)
         return results
 
@@ -92,7 +92,7 @@ def check(assignment_name, exercise_name, namespace=None):
     namespace = namespace if namespace is not None else _caller_namespace()
     (case,) = PublicReference(assignment).cases(exercise)
     # The functions it uses answer as the reference did, as they do when the notebook is graded.
-    references = {name: PublicReference.replay(case.replies.get(name, []), namespace.get(name))
+    references = {name: PublicReference.replay((case.replies or {}).get(name, []), namespace.get(name))
                   for name in exercise.uses}
     tests = check_exercise(assignment, exercise, KernelSession(namespace, references), [case])
     for test in tests:

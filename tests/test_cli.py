@@ -11,8 +11,12 @@ EXAMPLES = HERE / "rnn_step_by_step"
 
 
 def run_cli(submission, output, *extra):
+    return run_cli_for(submission, output, "rnn_step_by_step", *extra)
+
+
+def run_cli_for(submission, output, assignment, *extra):
     result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission),
-                             "--assignment", "rnn_step_by_step", "--output", str(output), *extra],
+                             "--assignment", assignment, "--output", str(output), *extra],
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -77,3 +81,13 @@ def test_unreadable_notebook_still_gets_results(tmp_path, content, reason):
 def test_missing_file_still_gets_results(tmp_path):
     results, _ = run_cli(tmp_path / "nothing.ipynb", tmp_path / "results.json")
     assert results["score"] == 0 and "cannot open" in results["output"]
+
+
+def test_dinosaurus_examples(tmp_path):
+    folder = HERE.parent / "submissions" / "dinosaurus_island"
+    results, _ = run_cli_for(folder / "correct.ipynb", tmp_path / "correct.json", "dinosaurus_island")
+    assert results["score"] == 100
+    results, _ = run_cli_for(folder / "typical_bugs.ipynb", tmp_path / "bugs.json",
+                             "dinosaurus_island")
+    failed = {t["name"].split(":")[0] for t in results["tests"] if t["status"] == "failed"}
+    assert failed == {"sample", "clip", "optimize", "rnn_backward"}

@@ -6,46 +6,57 @@ import sys
 
 from autograder import exercises
 from autograder.release import function_parts
+import pytest
+
 from tests.submissions import ROOT, release_notebook
 
-ASSIGNMENT = "rnn_step_by_step"
+ASSIGNMENTS = pytest.mark.parametrize("assignment", exercises.ASSIGNMENTS)
 
 
-def test_source_notebook_public_cases_and_release_are_in_step():
+@ASSIGNMENTS
+def test_source_notebook_public_cases_and_release_are_in_step(assignment):
     """Fails when solutions/, the specs or the notebook changed without `release`."""
-    result = subprocess.run([sys.executable, "-m", "autograder", "release", ASSIGNMENT, "--check"],
+    result = subprocess.run([sys.executable, "-m", "autograder", "release", assignment, "--check"],
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def solution_lines():
-    source = (ROOT / "solutions" / f"{ASSIGNMENT}.py").read_text()
-    names = [e.name for e in exercises.load(ASSIGNMENT).exercises]
+def solution_lines(assignment):
+    """Lines of the graded functions' solutions that the notebook does not give away anyway
+    (in the provided helpers or other cells)."""
+    source = (ROOT / "solutions" / f"{assignment}.py").read_text()
+    names = [e.name for e in exercises.load(assignment).exercises]
     lines = {line.strip() for name in names for line in function_parts(source, name)[1].splitlines()}
+    notebook = json.loads((ROOT / "assignments" / assignment / f"{assignment}.ipynb").read_text())
+    given = {line.strip() for cell in notebook["cells"]
+             if cell["cell_type"] == "code" and not cell["metadata"]["nbgrader"].get("solution")
+             for line in "".join(cell["source"]).splitlines()}
     # Lines a stub or a comment could share by chance prove nothing.
-    return {line for line in lines if len(line) > 12 and not line.startswith("#")}
+    return {line for line in lines - given if len(line) > 12 and not line.startswith("#")}
 
 
-def test_release_has_no_solution_code_and_no_hidden_tests():
-    nb = release_notebook(ASSIGNMENT)
+@ASSIGNMENTS
+def test_release_has_no_solution_code_and_no_hidden_tests(assignment):
+    nb = release_notebook(assignment)
     sources = {cell["cell_type"]: [] for cell in nb["cells"]}
     for cell in nb["cells"]:
         sources[cell["cell_type"]].append("".join(cell["source"]))
     code, text = "\n".join(sources["code"]), "\n".join(sum(sources.values(), []))
     # The markdown states some results on purpose (the cache layouts); code cells must not.
-    leaked = [line for line in solution_lines() if line in code]
+    leaked = [line for line in solution_lines(assignment) if line in code]
     assert not leaked, leaked
     for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "from autograder.notebook import grade",
-                   f'grade("{ASSIGNMENT}"'):
+                   f'grade("{assignment}"'):
         assert secret not in text
 
 
-def test_release_keeps_the_contract():
+@ASSIGNMENTS
+def test_release_keeps_the_contract(assignment):
     """One cell per graded function, grade_id = its name, with the student's region."""
-    nb = release_notebook(ASSIGNMENT)
+    nb = release_notebook(assignment)
     by_id = {cell["metadata"]["nbgrader"]["grade_id"]: cell for cell in nb["cells"]
              if "nbgrader" in cell["metadata"]}
-    for exercise in exercises.load(ASSIGNMENT).exercises:
+    for exercise in exercises.load(assignment).exercises:
         cell = by_id[exercise.name]
         assert cell["metadata"]["nbgrader"]["solution"] is True
         source = "".join(cell["source"])
@@ -56,14 +67,21 @@ def test_release_keeps_the_contract():
         assert test["grade"] is True and test["points"] == exercise.points
 
 
-def test_public_data_holds_only_public_cases():
-    data = json.loads((ROOT / "autograder" / "public" / f"{ASSIGNMENT}.json").read_text())
-    assert set(data) == {e.name for e in exercises.load(ASSIGNMENT).exercises}
+@ASSIGNMENTS
+def test_public_data_holds_only_public_cases(assignment):
+    data = json.loads((ROOT / "autograder" / "public" / f"{assignment}.json").read_text())
+    assert set(data) == {e.name for e in exercises.load(assignment).exercises}
     assert all('"hidden case' not in json.dumps(entry) for entry in data.values())
+
+
+def test_release_ships_the_dataset():
+    names = (ROOT / "release" / "dinosaurus_island" / "data" / "dinos.txt").read_text().splitlines()
+    assert len(names) >= 1000 and len(set(names)) == len(names)
+    assert all(name.isalpha() and name.islower() and name.isascii() for name in names)
 
 
 def test_bundled_examples_are_current():
     from tests.submissions import HERE, examples
-    for name, nb in examples().items():
-        assert json.loads((HERE / ASSIGNMENT / name).read_text()) == nb, \
-            f"{name} is stale: run python -c 'from tests.submissions import write_examples; write_examples()'"
+    for path, nb in examples().items():
+        assert json.loads((HERE / path).read_text()) == nb, \
+            f"{path} is stale: run python -c 'from tests.submissions import write_examples; write_examples()'"

@@ -53,8 +53,9 @@ class Exercise:
     outputs: tuple = ()     # names of the returned tuple's items; one name: a single value
     uses: tuple = ()        # graded functions it calls: these get the reference behaviour
     gradient: GradientCheck | None = None
-    # What must become of the arguments: "unchanged", "updated" in place exactly as the
-    # reference does (e.g. update_parameters), or "free" when both are correct.
+    # What must become of the arguments: "unchanged" (a test of its own), "updated" in place
+    # exactly as the reference does (part of every case: e.g. update_parameters), or "free"
+    # when both are correct.
     inputs_after: str = "unchanged"
     behaviour: object = None    # a check of behaviour instead of values (autograder.behaviour)
     hidden_cases: int | None = None  # how many of the assignment's hidden cases to use
@@ -99,5 +100,5 @@ def normal(rng, *shape, scale=1.0):
     return rng.standard_normal(shape) * scale
 
 
-ASSIGNMENTS = ("rnn_step_by_step",)
+ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island")
 __all__ = ["Assignment", "Dims", "Exercise", "GradientCheck", "load", "normal", "np"]

@@ -5,6 +5,7 @@ grader but protocol.py (by path), so no reference code or hidden expectation exi
 Everything it sends is treated as untrusted by the grading process.
 """
 import builtins
+import copy
 import io
 import os
 import sys
@@ -89,8 +90,9 @@ class Child:
 
     def proxy(self, name):
         """A stand-in that asks the grading process for the reference behaviour of `name`."""
-        def reference_function(*args):
-            protocol.send(self.outgoing, {"op": "reference", "function": name}, list(args), True)
+        def reference_function(*args, **kwargs):
+            protocol.send(self.outgoing, {"op": "reference", "function": name},
+                          {"args": list(args), "kwargs": kwargs}, True)
             header, value = protocol.receive(self.incoming, 1 << 40)
             if header.get("op") != "reference_result":
                 raise RuntimeError(f"{name} (provided by the grader) failed: {header.get('message')}")
@@ -137,8 +139,9 @@ class Child:
                     self.reply({"op": "error", "error": result})
             elif op == "call_many":
                 results = []
-                for args in value:
-                    ok, result = self.call(header["function"], args, header.get("references", []))
+                for args in value["calls"]:
+                    ok, result = self.call(header["function"], copy.deepcopy(value["common"]) + args,
+                                           header.get("references", []))
                     results.append(result if ok else None)
                 self.reply({"op": "results"}, results, True)
             else:

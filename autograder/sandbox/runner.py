@@ -117,13 +117,15 @@ class SandboxSession:
         self.failure = reason
         raise SandboxFailure(reason) from None
 
-    def _answer_reference(self, name, args):
+    def _answer_reference(self, name, call):
         function = self.references.get(name)
-        if function is None or not isinstance(args, list):
+        args, kwargs = (call.get("args"), call.get("kwargs")) if isinstance(call, dict) else (0, 0)
+        if (function is None or not isinstance(args, list) or not isinstance(kwargs, dict)
+                or not all(isinstance(key, str) for key in kwargs)):
             protocol.send(self.writer, {"op": "reference_error", "message": f"unknown {name}"})
             return
         try:
-            result = function(*args)
+            result = function(*args, **kwargs)
         except Exception as error:  # the student passed arguments the reference rejects
             protocol.send(self.writer, {"op": "reference_error",
                                         "message": f"{type(error).__name__}: {error}"[:500]})
@@ -150,10 +152,12 @@ class SandboxSession:
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
         return Outcome(False, error=error, printed=printed)
 
-    def call_many(self, name, args_list, references=()):
-        """Call `name` on each argument list; a failed call gives None."""
+    def call_many(self, name, args_list, references=(), common=()):
+        """Call `name(*common, *args)` for each args in args_list (each call gets its own
+        copy of `common`, sent once); a failed call gives None."""
         reply, value = self._request({"op": "call_many", "function": name,
-                                      "references": list(references)}, args_list)
+                                      "references": list(references)},
+                                     {"common": list(common), "calls": args_list})
         if not isinstance(value, list) or len(value) != len(args_list):
             self._fail("the process running your code sent an invalid answer")
         return value

@@ -62,18 +62,25 @@ def broken_function(path):
     return name
 
 
-# The bundled example with typical bugs: each one is caught and explained by the grader.
-TYPICAL_BUGS = ["softmax_wrong_axis", "yt_pred_from_a_prev", "missing_waa_transpose",
-                "da_prev_not_carried", "lstm_dc_prev_missing_a_path"]
+# The bundled examples with typical bugs: each one is caught and explained by the grader.
+TYPICAL_BUGS = {
+    "rnn_step_by_step": ["softmax_wrong_axis", "yt_pred_from_a_prev", "missing_waa_transpose",
+                         "da_prev_not_carried", "lstm_dc_prev_missing_a_path"],
+    "dinosaurus_island": ["sample_x_not_reset", "clip_hard_coded", "optimize_learning_rate_ignored",
+                          "rnn_backward_dy_not_shifted"],
+}
 
 
 def examples():
-    """{file name: notebook} of the bundled examples that `python -m autograder demo` grades."""
-    bugs = [HERE / "rnn_step_by_step" / "bugs" / f"{name}.py" for name in TYPICAL_BUGS]
-    return {"correct.ipynb": notebook("rnn_step_by_step"),
-            "typical_bugs.ipynb": notebook("rnn_step_by_step", bugs)}
+    """{path under tests/submissions: notebook} of the bundled examples (`autograder demo`)."""
+    found = {}
+    for assignment, names in TYPICAL_BUGS.items():
+        bugs = [HERE / assignment / "bugs" / f"{name}.py" for name in names]
+        found[f"{assignment}/correct.ipynb"] = notebook(assignment)
+        found[f"{assignment}/typical_bugs.ipynb"] = notebook(assignment, bugs)
+    return found
 
 
 def write_examples():
-    for name, nb in examples().items():
-        print("wrote", write(nb, HERE / "rnn_step_by_step" / name))
+    for path, nb in examples().items():
+        print("wrote", write(nb, HERE / path))
