@@ -1,6 +1,6 @@
 """Benchmark: grading one submission with the CLI versus with `nbgrader autograde`.
 
-For each bundled example (tests/submissions/rnn_step_by_step/{correct,typical_bugs}.ipynb):
+For each assignment's bundled examples (tests/submissions/ASSIGNMENT/{correct,typical_bugs}.ipynb):
 
 - the CLI, `python -m autograder grade NOTEBOOK ...`, as a fresh process each time (process
   start and imports included), `--runs` times;
@@ -25,9 +25,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENT = "rnn_step_by_step"
-EXAMPLES = ROOT / "tests" / "submissions" / ASSIGNMENT
+ASSIGNMENTS = ["rnn_step_by_step", "dinosaurus_island"]
 NOTEBOOKS = ["correct.ipynb", "typical_bugs.ipynb"]
+
+
+def examples(assignment):
+    return ROOT / "tests" / "submissions" / assignment
 
 
 def environment():
@@ -50,10 +53,10 @@ def run(command, cwd):
     return seconds
 
 
-def time_cli(notebook, runs, scratch):
+def time_cli(notebook, assignment, runs, scratch):
     output = scratch / f"{notebook.stem}.json"
     command = [sys.executable, "-m", "autograder", "grade", str(notebook),
-               "--assignment", ASSIGNMENT, "--output", str(output)]
+               "--assignment", assignment, "--output", str(output)]
     times = [run(command, scratch) for _ in range(runs)]
     return times, json.loads(output.read_text())["score"]
 
@@ -63,30 +66,30 @@ def nbgrader(course, *args):
                 "--log-level=ERROR"], course)
 
 
-def make_course(scratch):
-    course = scratch / "course"
+def make_course(scratch, assignment):
+    course = scratch / f"course-{assignment}"
     course.mkdir()
     shutil.copytree(ROOT / "assignments", course / "assignments")
     shutil.copy(ROOT / "nbgrader_config.py", course)
-    seconds = nbgrader(course, "generate_assignment", ASSIGNMENT)
+    seconds = nbgrader(course, "generate_assignment", assignment)
     for name in NOTEBOOKS:
-        folder = course / "submitted" / Path(name).stem / ASSIGNMENT
+        folder = course / "submitted" / Path(name).stem / assignment
         folder.mkdir(parents=True)
-        shutil.copy(EXAMPLES / name, folder / f"{ASSIGNMENT}.ipynb")
+        shutil.copy(examples(assignment) / name, folder / f"{assignment}.ipynb")
     return course, seconds
 
 
-def nbgrader_score(course, student):
+def nbgrader_score(course, assignment, student):
     """The total nbgrader recorded for the student, from its gradebook."""
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        return gradebook.find_submission(ASSIGNMENT, student).score
+        return gradebook.find_submission(assignment, student).score
 
 
-def time_nbgrader(course, student, runs):
-    times = [nbgrader(course, "autograde", ASSIGNMENT, "--student", student, "--create", "--force")
+def time_nbgrader(course, assignment, student, runs):
+    times = [nbgrader(course, "autograde", assignment, "--student", student, "--create", "--force")
              for _ in range(runs)]
-    return times, nbgrader_score(course, student)
+    return times, nbgrader_score(course, assignment, student)
 
 
 def row(label, times, score):
@@ -100,27 +103,35 @@ def main(argv=None):
     parser.add_argument("--nbgrader-runs", type=int, default=3,
                         help="nbgrader autograde runs per notebook (default 3)")
     parser.add_argument("--no-nbgrader", action="store_true", help="time the CLI only")
+    parser.add_argument("--assignment", choices=ASSIGNMENTS, action="append",
+                        help="only this assignment (repeatable; default: all)")
     args = parser.parse_args(argv)
 
     print(f"python {platform.python_version()} on {platform.machine()}, "
           f"{os.cpu_count()} CPU cores; {sys.executable}")
     with tempfile.TemporaryDirectory(prefix="rnn-kit-bench-") as scratch:
         scratch = Path(scratch)
-        course = None
-        if not args.no_nbgrader:
-            course, seconds = make_course(scratch)
-            print(f"nbgrader generate_assignment (once, not counted): {seconds:.2f} s")
-        for name in NOTEBOOKS:
-            print(f"\n{name}")
-            cli_times, cli_score = time_cli(EXAMPLES / name, args.runs, scratch)
-            print(row("CLI (python -m autograder)", cli_times, cli_score))
-            if course is None:
-                continue
-            nb_times, nb_score = time_nbgrader(course, Path(name).stem, args.nbgrader_runs)
-            print(row("nbgrader autograde", nb_times, nb_score))
-            ratio = statistics.median(nb_times) / statistics.median(cli_times)
-            same = "same score" if abs(nb_score - cli_score) < 1e-6 else "SCORES DIFFER"
-            print(f"  nbgrader / CLI (medians): {ratio:.1f}x   ({same})")
+        for assignment in args.assignment or ASSIGNMENTS:
+            benchmark(assignment, args, scratch)
+
+
+def benchmark(assignment, args, scratch):
+    course = None
+    print(f"\n== {assignment}")
+    if not args.no_nbgrader:
+        course, seconds = make_course(scratch, assignment)
+        print(f"nbgrader generate_assignment (once, not counted): {seconds:.2f} s")
+    for name in NOTEBOOKS:
+        print(f"\n{name}")
+        cli_times, cli_score = time_cli(examples(assignment) / name, assignment, args.runs, scratch)
+        print(row("CLI (python -m autograder)", cli_times, cli_score))
+        if course is None:
+            continue
+        nb_times, nb_score = time_nbgrader(course, assignment, Path(name).stem, args.nbgrader_runs)
+        print(row("nbgrader autograde", nb_times, nb_score))
+        ratio = statistics.median(nb_times) / statistics.median(cli_times)
+        same = "same score" if abs(nb_score - cli_score) < 1e-6 else "SCORES DIFFER"
+        print(f"  nbgrader / CLI (medians): {ratio:.1f}x   ({same})")
 
 
 if __name__ == "__main__":

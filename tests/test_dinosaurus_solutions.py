@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from solutions import dinosaurus_island as ref
+from tests.gradient_check import numerical_gradient, rel_error, with_param
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "assignments" / "dinosaurus_island" / "data"
 VOCAB = "\n" + string.ascii_lowercase
@@ -27,43 +28,12 @@ IX_TO_CHAR = {i: ch for i, ch in enumerate(VOCAB)}
 VOCAB_SIZE = 27
 
 RTOL = 1e-7
-H = 1e-6
 
 PARAM_KEYS = ["Wax", "Waa", "Wya", "b", "by"]
 GRAD_KEYS = ["dWax", "dWaa", "dWya", "db", "dby"]
 
 
 # ----------------------------------------------------------------- helpers
-
-def numerical_gradient(f, x, h=H):
-    """Central-difference gradient of the scalar f(x) w.r.t. every entry of x.
-
-    f receives a perturbed copy of x; x itself is never modified.
-    """
-    grad = np.zeros(x.shape)
-    for idx in np.ndindex(*x.shape):
-        xp = x.copy()
-        xp[idx] += h
-        fp = f(xp)
-        xm = x.copy()
-        xm[idx] -= h
-        fm = f(xm)
-        grad[idx] = (fp - fm) / (2 * h)
-    return grad
-
-
-def rel_error(num, ana):
-    num = np.asarray(num, dtype=float)
-    ana = np.asarray(ana, dtype=float)
-    return np.linalg.norm(num - ana) / max(np.linalg.norm(num) + np.linalg.norm(ana), 1e-12)
-
-
-def with_param(parameters, key, value):
-    """Shallow copy of the parameter dict with one entry replaced."""
-    p = dict(parameters)
-    p[key] = value
-    return p
-
 
 def random_params(rng, n_a, vocab_size=VOCAB_SIZE, scale=0.5):
     """Scale 0.5 keeps tanh and softmax away from saturation, so gradients are informative."""

@@ -211,3 +211,38 @@ def test_feedback_lists_every_cli_test_result(student, feedback, cli_reports):
     for test in cli_reports[student].tests:
         line = f"{test.name}: {test.score:g} / {test.max_score:g}"
         assert line in feedback[student], line
+
+
+# ------------------------------------------------------------------ dinosaurus_island
+
+DINO = "dinosaurus_island"
+
+
+@pytest.fixture(scope="module")
+def dino_course(tmp_path_factory):
+    """Real nbgrader on the bundled dinosaurus examples: sampling and training graded in the
+    kernel must give the scores the CLI gives."""
+    course = tmp_path_factory.mktemp("dino-course")
+    shutil.copytree(ROOT / "assignments", course / "assignments")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    nbgrader(course, "generate_assignment", DINO)
+    for student in ("correct", "typical_bugs"):
+        folder = course / "submitted" / student / DINO
+        folder.mkdir(parents=True)
+        shutil.copy(HERE / DINO / f"{student}.ipynb", folder / f"{DINO}.ipynb")
+    nbgrader(course, "autograde", DINO, "--create", "--force")
+    return course
+
+
+@pytest.mark.parametrize("student", ["correct", "typical_bugs"])
+def test_dinosaurus_nbgrader_scores_equal_cli(dino_course, student):
+    from nbgrader.api import Gradebook
+    report = grade_submission(dino_course / "submitted" / student / DINO / f"{DINO}.ipynb", DINO)
+    with Gradebook(f"sqlite:///{dino_course / 'gradebook.db'}") as gb:
+        submission = gb.find_submission(DINO, student)
+        assert submission.score == pytest.approx(report.score, abs=1e-6), report.table(student)
+        (nb,) = submission.notebooks
+        cells = {grade.name: grade.score for grade in nb.grades}
+    for name, (score, _, _) in report.exercises().items():
+        assert cells[f"test_{name}"] == pytest.approx(score, abs=1e-6), name
+    assert (report.score == 100) == (student == "correct")

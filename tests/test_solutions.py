@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from solutions import rnn_step_by_step as ref
+from tests.gradient_check import numerical_gradient, rel_error, with_param
 
 # (n_x, n_a, n_y, m, T_x): n_a != n_x, square Wax (n_a == n_x), m == 1, T_x == 1.
 DIMS = [
@@ -21,7 +22,6 @@ DIMS = [
 DIM_IDS = ["na!=nx", "na==nx", "m=1", "Tx=1"]
 
 RTOL = 1e-7
-H = 1e-6
 
 RNN_PARAM_KEYS = ["Wax", "Waa", "Wya", "ba", "by"]
 LSTM_PARAM_KEYS = ["Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo", "Wy", "by"]
@@ -29,36 +29,6 @@ LSTM_GATE_KEYS = ["Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo"]
 
 
 # ----------------------------------------------------------------- helpers
-
-def numerical_gradient(f, x, h=H):
-    """Central-difference gradient of the scalar f(x) w.r.t. every entry of x.
-
-    f receives a perturbed copy of x; x itself is never modified.
-    """
-    grad = np.zeros(x.shape)
-    for idx in np.ndindex(*x.shape):
-        xp = x.copy()
-        xp[idx] += h
-        fp = f(xp)
-        xm = x.copy()
-        xm[idx] -= h
-        fm = f(xm)
-        grad[idx] = (fp - fm) / (2 * h)
-    return grad
-
-
-def rel_error(num, ana):
-    num = np.asarray(num, dtype=float)
-    ana = np.asarray(ana, dtype=float)
-    return np.linalg.norm(num - ana) / max(np.linalg.norm(num) + np.linalg.norm(ana), 1e-12)
-
-
-def with_param(parameters, key, value):
-    """Shallow copy of the parameter dict with one entry replaced."""
-    p = dict(parameters)
-    p[key] = value
-    return p
-
 
 def rnn_params(rng, n_x, n_a, n_y):
     return {
