@@ -15,7 +15,7 @@ from .extract import submission_program
 from .read import NotebookError, read_notebook
 from .reference import Case, SolutionReference, course_directory
 from .report import Report
-from .sandbox.runner import Limits, SandboxFailure, SandboxSession
+from .sandbox.runner import Limits, SandboxFailure, SandboxSession, isolation
 
 
 def release_notebook(assignment_name):
@@ -94,7 +94,7 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
     output += [f"cell '{e['cell']}' line {e['line']}: {e['type']}: {e['message']} (while "
                "defining; the rest of the notebook was still graded)" for e in load_errors]
     return Report(assignment.name, assignment.max_score, tests, "\n".join(output),
-                  {"isolation": SandboxSession.isolation, "submission": Path(path).name})
+                  {"isolation": isolation(), "submission": Path(path).name})
 
 
 class DeadSession:

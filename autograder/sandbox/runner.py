@@ -5,7 +5,12 @@ and calls functions there. Reference functions never run in the child: when a st
 function calls one it depends on, the child asks over the channel and this process
 answers. Every reply is validated and size-capped; a hang, crash or exit of the child
 ends that session only.
+
+Where bubblewrap runs, the child also gets its own user, PID, network and IPC namespaces
+and sees only the Python installation and a scratch folder: not the course directory,
+solutions/ or any results file. Its whole process tree dies with it.
 """
+import functools
 import os
 import select
 import shutil
@@ -20,6 +25,30 @@ from pathlib import Path
 from . import protocol
 
 CHILD = Path(__file__).with_name("child.py")
+SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/sbin")
+
+
+def bubblewrap(scratch):
+    """The bwrap command that confines the child: read-only Python, a writable scratch dir."""
+    python = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)} | {sys.prefix}
+    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+               "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for path in [*SYSTEM, *sorted(python), str(CHILD.parent)]:
+        command += ["--ro-bind-try", path, path]
+    return command + ["--bind", scratch, scratch, "--chdir", scratch, "--"]
+
+
+@functools.lru_cache(maxsize=None)
+def isolation():
+    """"bubblewrap" where it confines a Python process on this machine, else "process".
+
+    RNN_KIT_ISOLATION=process forces the weaker mode (rlimits and a process group only)."""
+    if os.environ.get("RNN_KIT_ISOLATION") == "process" or not shutil.which("bwrap"):
+        return "process"
+    with tempfile.TemporaryDirectory() as scratch:
+        probe = subprocess.run(bubblewrap(scratch) + [sys.executable, "-I", "-c", "import numpy"],
+                               capture_output=True, timeout=60)
+    return "bubblewrap" if probe.returncode == 0 else "process"
 
 
 @dataclass
@@ -68,8 +97,6 @@ class DeadlineReader:
 class SandboxSession:
     """A student's process holding the submission's definitions."""
 
-    isolation = "process"
-
     def __init__(self, statements, references, limits=None):
         """statements: [{"cell", "line", "source"}]; references: name -> reference function."""
         self.references = references
@@ -81,9 +108,10 @@ class SandboxSession:
         self.from_child, from_child_w = os.pipe()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OPENBLAS_NUM_THREADS": "1",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
+        confine = bubblewrap(self.scratch) if isolation() == "bubblewrap" else []
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(CHILD), str(to_child_r), str(from_child_w),
-             str(self.limits.memory_bytes), str(int(self.limits.seconds) + 1)],
+            confine + [sys.executable, "-I", str(CHILD), str(to_child_r), str(from_child_w),
+                       str(self.limits.memory_bytes), str(int(self.limits.seconds) + 1)],
             pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=self.scratch,
             start_new_session=True)
@@ -133,8 +161,14 @@ class SandboxSession:
         protocol.send(self.writer, {"op": "reference_result"}, {"result": result, "args": args}, True)
 
     def _death_reason(self):
-        self.close()  # reaps the process, so its exit status is known
+        try:  # let it end by itself first, so its own exit status is what we read
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        self.close()
         code = self.process.returncode
+        if code is not None and code > 128 and isolation() == "bubblewrap":
+            code = 128 - code  # bwrap exits with 128 + the signal that ended its child
         if code is not None and code < 0:
             name = signal.Signals(-code).name
             hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed; memory?)",
