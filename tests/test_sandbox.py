@@ -148,3 +148,82 @@ def test_reference_code_is_not_in_the_students_process(tmp_path):
         """)
     feedback = "\n".join(t.output for t in report.tests if t.name.startswith("softmax"))
     assert "ModuleNotFoundError" in feedback
+
+
+ATTACKS = {
+    "patches the comparison helpers": """
+        def softmax(x):
+            np.allclose = lambda *args, **kwargs: True
+            np.testing.assert_allclose = lambda *args, **kwargs: None
+            np.array_equal = lambda *args, **kwargs: True
+            return np.zeros_like(x)
+        """,
+    "walks frames and the heap for reference arrays": """
+        import gc, sys
+        def softmax(x):
+            frame, found = sys._getframe(), []
+            while frame is not None:
+                found += [v for v in frame.f_locals.values() if isinstance(v, np.ndarray)]
+                frame = frame.f_back
+            found += [o for o in gc.get_objects() if isinstance(o, np.ndarray)]
+            same = [a for a in found if a.shape == x.shape and a is not x]
+            return same[0] if same else np.zeros_like(x)
+        """,
+    "imports the reference every way it can": """
+        import importlib, os, sys
+        def softmax(x):
+            for name in ("solutions", "solutions.rnn_step_by_step", "autograder.reference"):
+                try:
+                    importlib.import_module(name)
+                except ImportError:
+                    pass
+            for folder in sys.path:
+                for root, _, files in os.walk(folder):
+                    if "rnn_step_by_step.py" in files and "solutions" in root:
+                        raise RuntimeError("found " + root)
+            return np.zeros_like(x)
+        """,
+    "writes forged protocol messages to every descriptor": """
+        import json, os, struct
+        def softmax(x):
+            fake = json.dumps({"op": "result", "buffers": [], "value": {"none": 1}}).encode()
+            for fd in range(3, 64):
+                try:
+                    os.write(fd, struct.pack(">Q", len(fake)) + fake + b"garbage" * 1000)
+                except OSError:
+                    pass
+            return np.zeros_like(x)
+        """,
+    "recurses without end": """
+        import sys
+        def softmax(x):
+            sys.setrecursionlimit(10**7)
+            return softmax(x)
+        """,
+    "raises a bare BaseException": """
+        class Escape(BaseException):
+            pass
+        def softmax(x):
+            raise Escape("out of here")
+        """,
+    "starts many processes": """
+        import subprocess
+        def softmax(x):
+            children = [subprocess.Popen(["sleep", "30"]) for _ in range(200)]
+            return np.zeros_like(x)
+        """,
+    "prints fifty megabytes": """
+        import os, sys
+        def softmax(x):
+            print("x" * (25 << 20))
+            os.write(1, b"y" * (25 << 20))
+            return np.zeros_like(x)
+        """,
+}
+
+
+@pytest.mark.parametrize("code", ATTACKS.values(), ids=list(ATTACKS))
+def test_an_attack_earns_nothing_and_costs_only_its_exercise(tmp_path, code):
+    report = grade_with(tmp_path, code, seconds=10, cell="softmax")
+    assert only_failing(report) == {"softmax"}
+    assert report.exercises()["softmax"][0] == 0
