@@ -91,3 +91,48 @@ def test_dinosaurus_examples(tmp_path):
                              "dinosaurus_island")
     failed = {t["name"].split(":")[0] for t in results["tests"] if t["status"] == "failed"}
     assert failed == {"sample", "clip", "optimize", "rnn_backward"}
+
+
+def test_notebook_of_another_assignment_scores_zero_with_a_reason(tmp_path):
+    submission = HERE.parent / "submissions" / "dinosaurus_island" / "correct.ipynb"
+    results, _ = run_cli(submission, tmp_path / "results.json")
+    assert results["score"] == 0
+    assert "no cell with grade_id 'rnn_cell_forward'" in json.dumps(results)
+
+
+def test_empty_notebook_scores_zero_with_a_reason(tmp_path):
+    submission = tmp_path / "empty.ipynb"
+    submission.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
+                                      "nbformat_minor": 5}))
+    results, _ = run_cli(submission, tmp_path / "results.json")
+    assert results["score"] == 0
+    assert "no cell with grade_id 'softmax'" in json.dumps(results)
+
+
+def test_duplicated_cell_grades_the_last_definition(tmp_path):
+    from tests.submissions import notebook
+    nb = notebook("rnn_step_by_step")
+    (cell,) = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "softmax"]
+    broken = dict(cell, source="def softmax(x):\n    return x\n")
+    nb["cells"].insert(nb["cells"].index(cell), broken)  # a stale copy above the good one
+    results, _ = run_cli(write(nb, tmp_path / "dup.ipynb"), tmp_path / "results.json")
+    assert results["score"] == 100
+    nb["cells"].insert(nb["cells"].index(cell) + 1, dict(broken))  # now the stale one is last
+    results, _ = run_cli(write(nb, tmp_path / "dup.ipynb"), tmp_path / "results.json")
+    softmax = [t for t in results["tests"] if t["name"].startswith("softmax")]
+    assert all(t["score"] == 0 for t in softmax)
+    assert "3 cells with grade_id 'softmax'; the last definition of softmax was graded" in \
+        softmax[0]["output"]
+
+
+def test_a_100_megabyte_notebook_is_still_graded(tmp_path):
+    from tests.submissions import notebook
+    nb = notebook("rnn_step_by_step")
+    nb["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                  "text": "x" * (100 << 20)}]
+    nb["cells"][0]["cell_type"] = "code"
+    nb["cells"][0]["execution_count"] = 1
+    submission = write(nb, tmp_path / "big.ipynb")
+    assert submission.stat().st_size > 100 << 20
+    results, _ = run_cli(submission, tmp_path / "results.json")
+    assert results["score"] == 100
