@@ -21,6 +21,11 @@ def release_command(args):
     release(args.assignment, check=args.check)
 
 
+def nbgrader_command(args):
+    from .nbgrader_course import grade_course
+    grade_course(args.course, args.assignment, args.student)
+
+
 def demo_command(args):
     """Grade the bundled example submissions and print a table for each."""
     from .grade import grade_submission
@@ -51,6 +56,12 @@ def main(argv=None):
     release.add_argument("assignment", choices=exercises.ASSIGNMENTS)
     release.add_argument("--check", action="store_true", help="only verify everything is in step")
     release.set_defaults(run=release_command)
+    course = commands.add_parser("nbgrader", help="grade nbgrader's submitted/ folder with the "
+                                 "isolated engine and record the scores in its gradebook")
+    course.add_argument("assignment", choices=exercises.ASSIGNMENTS)
+    course.add_argument("--course", default=".", help="the nbgrader course directory (default .)")
+    course.add_argument("--student", action="append", help="only this student (repeatable)")
+    course.set_defaults(run=nbgrader_command)
     demo = commands.add_parser("demo", help="grade the bundled example submissions")
     demo.add_argument("--output", default="demo-results")
     demo.set_defaults(run=demo_command)

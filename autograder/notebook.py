@@ -112,8 +112,15 @@ def grade(assignment_name, exercise_name, namespace=None):
     session = KernelSession(namespace, reference.functions(exercise.uses))
     tests = check_exercise(assignment, exercise, session, reference.cases(exercise),
                            functions=reference.functions())
-    for test in tests:
-        print(f"{test.name}: {test.score:g} / {test.max_score:g}")
-        if not test.passed:
-            print("    " + test.output.replace("\n", "\n    "))
+    print(feedback_text(tests), end="")
     return round(sum(test.score for test in tests), 6)
+
+
+def feedback_text(tests):
+    """What a hidden test cell shows: each test's points, and why a failed one failed."""
+    lines = []
+    for test in tests:
+        lines.append(f"{test.name}: {test.score:g} / {test.max_score:g}")
+        if not test.passed:
+            lines.append("    " + test.output.replace("\n", "\n    "))
+    return "\n".join(lines) + "\n"

@@ -246,3 +246,50 @@ def test_dinosaurus_nbgrader_scores_equal_cli(dino_course, student):
     for name, (score, _, _) in report.exercises().items():
         assert cells[f"test_{name}"] == pytest.approx(score, abs=1e-6), name
     assert (report.score == 100) == (student == "correct")
+
+
+# ------------------------------------------------------- the safe path: `autograder nbgrader`
+
+@pytest.fixture(scope="module")
+def safe_course(tmp_path_factory):
+    """nbgrader's course workflow with `python -m autograder nbgrader` instead of autograde."""
+    course = tmp_path_factory.mktemp("safe-course")
+    shutil.copytree(ROOT / "assignments", course / "assignments")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    for student, make in STUDENTS.items():
+        folder = course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        write(make(), folder / f"{ASSIGNMENT}.ipynb")
+    done = subprocess.run([sys.executable, "-m", "autograder", "nbgrader", ASSIGNMENT,
+                           f"--course={course}"], cwd=course, env=environment(),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
+    nbgrader(course, "export", f"--to={course / 'grades.csv'}")
+    return course
+
+
+@pytest.mark.parametrize("student", list(STUDENTS))
+def test_safe_path_records_the_isolated_scores_in_the_gradebook(safe_course, student, cli_reports):
+    from nbgrader.api import Gradebook
+    report = cli_reports[student]
+    with Gradebook(f"sqlite:///{safe_course / 'gradebook.db'}") as gb:
+        submission = gb.find_submission(ASSIGNMENT, student)
+        assert submission.score == pytest.approx(report.score, abs=1e-6)
+        assert not submission.needs_manual_grade
+        (nb,) = submission.notebooks
+        cells = {grade.name: grade.score for grade in nb.grades}
+    for name, (score, _, _) in report.exercises().items():
+        assert cells[f"test_{name}"] == pytest.approx(score, abs=1e-6)
+
+
+def test_safe_path_export_and_feedback_work(safe_course, cli_reports):
+    with open(safe_course / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert rows == pytest.approx({s: cli_reports[s].score for s in STUDENTS})
+    wrong = visible_text((safe_course / "feedback" / "partly_wrong" / ASSIGNMENT /
+                          f"{ASSIGNMENT}.html").read_text())
+    assert "da_prev: values differ" in wrong
+    for hidden in HIDDEN_TEXT:
+        assert hidden not in wrong
