@@ -227,3 +227,17 @@ def test_an_attack_earns_nothing_and_costs_only_its_exercise(tmp_path, code):
     report = grade_with(tmp_path, code, seconds=10, cell="softmax")
     assert only_failing(report) == {"softmax"}
     assert report.exercises()["softmax"][0] == 0
+
+
+@pytest.mark.parametrize("code, cell", [
+    ("def softmax(x):\n    while True:\n        pass\n", "softmax"),
+    # a class body runs while the definitions load, in every exercise's process
+    ("class Forever:\n    while True:\n        pass\n", "softmax"),
+])
+def test_grading_a_hang_takes_bounded_time(tmp_path, code, cell):
+    """The promise is a bound, not a speed: nine exercises with a 2 s limit on 2 workers."""
+    import time
+    start = time.monotonic()
+    report = grade_with(tmp_path, code, seconds=2, cell=cell)
+    assert time.monotonic() - start < 9 * 2 + 30
+    assert report.exercises()["softmax"][0] == 0
