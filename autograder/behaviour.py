@@ -47,8 +47,11 @@ class Behaviour:
     """Shared by the checks below: `aspects` are (label, share of the points) pairs."""
     aspects = ()
 
+    def verdict(self, label, ok, lines):
+        return Verdict(label, dict(self.aspects)[label], ok, lines)
+
     def failed(self, *lines):
-        return [Verdict(label, share, False, list(lines)) for label, share in self.aspects]
+        return [self.verdict(label, False, list(lines)) for label, _ in self.aspects]
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ class SamplingCheck(Behaviour):
         return None
 
     def conditionals(self, parameters, functions, expectation):
-        """prefix -> the reference's distribution of the next index (None: unknown here)."""
+        """A generator function: for a sample, the reference's distribution at each of its
+        steps given the sample's own prefix (in the notebook: the first step only)."""
         step = functions.get(self.step)
         n_a, vocab_size = parameters["Waa"].shape[0], parameters["by"].shape[0]
 
@@ -138,15 +142,17 @@ class SamplingCheck(Behaviour):
                     cdf_below = float(p[:k].sum())
                     stream.append(cdf_below + uniform.random() * float(p[k]))
             seed += self.seeds
-        verdicts.append(Verdict("structure", .15, not problems and indices(first.value) is not None,
-                                [f"{len(problems)} of {seed} samples are malformed; e.g. one "
-                                 f"{problems[0]}"] if problems else
-                                [f"{seed} samples: indices in range, one newline at the end"]
-                                if indices(first.value) is not None else
-                                [f"expected a list of indices, got {describe_type(first.value)}"]))
+        if indices(first.value) is None:
+            structure = [f"expected a list of indices, got {describe_type(first.value)}"]
+        elif problems:
+            structure = [f"{len(problems)} of {seed} samples are malformed; e.g. one {problems[0]}"]
+        else:
+            structure = [f"{seed} samples: indices in range, one newline at the end"]
+        verdicts.append(self.verdict("structure", indices(first.value) is not None and not problems,
+                                     structure))
         again = session.call(name, [parameters, char_to_ix, 0], exercise.uses)
         same = again.ok and indices(again.value) == indices(first.value)
-        verdicts.append(Verdict("same seed, same names", .1, same, [
+        verdicts.append(self.verdict("same seed, same names", same, [
             "the same seed gives the same names" if same else
             "two calls with seed 0 gave different names: seed your random generator with `seed`"]))
         verdicts.append(self.distribution_verdict(stream, functions.get(self.step) is None))
@@ -156,7 +162,7 @@ class SamplingCheck(Behaviour):
         capped_ok = all(s is not None and len(s) == self.cap + 1 and self.newline not in s[:-1]
                         and s[-1] == self.newline for s in lengths)
         shown = [len(s) - 1 if s else None for s in lengths]
-        verdicts.append(Verdict(f"stops after {self.cap} characters", .15, capped_ok, [
+        verdicts.append(self.verdict(f"stops after {self.cap} characters", capped_ok, [
             f"with parameters that never choose the newline, names have {self.cap} characters "
             "then the newline" if capped_ok else
             f"with parameters that never choose the newline, expected {self.cap} characters "
@@ -166,8 +172,8 @@ class SamplingCheck(Behaviour):
     def distribution_verdict(self, stream, public):
         n = min(len(stream), self.values)
         if n < 100:
-            return Verdict("distribution", .6, False,
-                           ["too few well-formed samples to test the distribution"])
+            return self.verdict("distribution", False,
+                                ["too few well-formed samples to test the distribution"])
         values = np.sort(np.asarray(stream[:n]))
         ranks = np.arange(1, n + 1) / n
         statistic = float(max((ranks - values).max(), (values - (ranks - 1 / n)).max()))
@@ -181,7 +187,7 @@ class SamplingCheck(Behaviour):
             lines.append("the indices are not drawn from the model's distribution: draw each "
                          "index at random with the probabilities y (not argmax, not uniform), "
                          "feed it back as a fresh one-hot x, and carry the hidden state")
-        return Verdict("distribution", .6, ok, lines)
+        return self.verdict("distribution", ok, lines)
 
 
 @dataclass(frozen=True)
@@ -208,8 +214,7 @@ class TrainingCheck(Behaviour):
         value = outcome.value
         expected = case.expected
         if not isinstance(value, (tuple, list)) or len(value) != 2 or not isinstance(value[0], dict):
-            return [Verdict("training", 1.0, False,
-                            ["expected (parameters, last_name), got " + describe_type(value)])]
+            return self.failed("expected (parameters, last_name), got " + describe_type(value))
         parameters, shapes = value[0], expected["shapes"]
         wrong = [f"{key}: expected shape {tuple(shape)}, got "
                  f"{getattr(parameters.get(key), 'shape', describe_type(parameters.get(key)))}"
@@ -217,9 +222,9 @@ class TrainingCheck(Behaviour):
                  if not isinstance(parameters.get(key), np.ndarray)
                  or parameters[key].shape != tuple(shape)]
         if wrong:
-            return [Verdict("training", 1.0, False, ["the returned parameters: " + "; ".join(wrong)])]
+            return self.failed("the returned parameters: " + "; ".join(wrong))
         if self.loss not in functions:  # in the notebook: the shapes are all we can check
-            return [Verdict("training", 1.0, True, ["returned parameters of the right shapes "
+            return [self.verdict("training", True, ["returned parameters of the right shapes "
                                                     "(the loss they reach is checked when graded)"])]
         names, char_to_ix = [n.strip() for n in case.args[0]], case.args[2]
         reached = self.average_loss(functions, parameters, names, char_to_ix)
@@ -233,7 +238,7 @@ class TrainingCheck(Behaviour):
             lines.append("the model did not learn enough: check that each target Y[t] is the "
                          "NEXT character (X shifted by one), and that optimize updates the "
                          "parameters with the learning rate")
-        return [Verdict("training", 1.0, ok, lines)]
+        return [self.verdict("training", ok, lines)]
 
     def expectation(self, functions, args):
         """Computed once from the reference: untrained and trained losses, and shapes."""

@@ -28,12 +28,15 @@ def autograded_notebook(submitted, sources, report):
     unreadable notebook is left as it is: its report already says why it scored 0)."""
     try:
         notebook = json.loads(Path(submitted).read_text())
-        notebook["cells"][0]
-    except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         return None
     exercises = report.exercises()
-    for cell in notebook.get("cells", []):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    for cell in notebook["cells"]:
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
+            continue
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
         if grade_id not in sources or grade_id[len("test_"):] not in exercises:
             continue
         score, _, tests = exercises[grade_id[len("test_"):]]

@@ -71,7 +71,6 @@ class Assignment:
     hidden: tuple                      # further cases used for grading only
     provided: tuple = ()               # reference helpers given to students in the setup cell
     setup_imports: str = "import numpy as np"
-    notes: dict = field(default_factory=dict)
 
     def exercise(self, name):
         return next(e for e in self.exercises if e.name == name)
