@@ -83,18 +83,19 @@ class SamplingCheck(Behaviour):
                                               np.zeros((vocab_size, 1)))
         return {"first": p.ravel()}
 
-    def structure(self, sample, vocab_size):
-        """What is wrong with one sample's structure, or None."""
+    def structure(self, sample, vocab_size, reveal=True):
+        """What is wrong with one sample's structure, or None (with the sample, if reveal)."""
+        shown = f": {sample[:60]}" if reveal else ""
         if sample is None:
             return "expected a list of integer indices"
         if not sample or sample[-1] != self.newline:
-            return f"does not end with the newline index {self.newline}: {sample[:60]}"
+            return f"does not end with the newline index {self.newline}{shown}"
         if any(not 0 <= i < vocab_size for i in sample):
-            return f"has indices outside 0..{vocab_size - 1}: {sample[:60]}"
+            return f"has indices outside 0..{vocab_size - 1}{shown}"
         if self.newline in sample[:-1]:
-            return f"continues after a newline (only the last index may be one): {sample[:60]}"
+            return f"continues after a newline (only the last index may be one){shown}"
         if len(sample) > self.cap + 1:
-            return f"has {len(sample) - 1} characters; at most {self.cap} are drawn: {sample[:60]}"
+            return f"has {len(sample) - 1} characters; at most {self.cap} are drawn{shown}"
         return None
 
     def conditionals(self, parameters, functions, expectation):
@@ -121,7 +122,7 @@ class SamplingCheck(Behaviour):
         name = exercise.name
         first = session.call(name, [parameters, char_to_ix, 0], exercise.uses)
         if not first.ok:
-            return self.failed(*explain_error(first.error, name))
+            return self.failed(*explain_error(first.error, name, not case.hidden))
         verdicts = []
         distributions = self.conditionals(parameters, functions, case.expected)
         uniform = np.random.default_rng([20251123, self.run])  # fixed: grading is deterministic
@@ -132,7 +133,7 @@ class SamplingCheck(Behaviour):
                                              for s in range(seed, seed + self.seeds)],
                                       exercise.uses, common=[parameters, char_to_ix])
             for sample in map(indices, batch):
-                problem = self.structure(sample, vocab_size)
+                problem = self.structure(sample, vocab_size, not case.hidden)
                 if problem:
                     problems.append(problem)
                     continue
@@ -210,7 +211,7 @@ class TrainingCheck(Behaviour):
     def grade(self, exercise, session, case, functions):
         outcome = session.call(exercise.name, case.args, exercise.uses)
         if not outcome.ok:
-            return self.failed(*explain_error(outcome.error, exercise.name))
+            return self.failed(*explain_error(outcome.error, exercise.name, not case.hidden))
         value = outcome.value
         expected = case.expected
         if not isinstance(value, (tuple, list)) or len(value) != 2 or not isinstance(value[0], dict):

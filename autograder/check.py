@@ -62,7 +62,7 @@ def check_case(exercise, case, session):
     except SandboxFailure as failure:
         return False, [str(failure)], None, None
     if not outcome.ok:
-        return False, explain_error(outcome.error, exercise.name), None, None
+        return False, explain_error(outcome.error, exercise.name, not case.hidden), None, None
     parts, problem = returned_parts(exercise, outcome.value)
     expected, _ = returned_parts(exercise, case.expected)
     if problem:
@@ -75,8 +75,9 @@ def check_case(exercise, case, session):
                                                    outcome.args_after or [])
                         for d in compare(ref, st, f"{name} (after the call)", exercise.rtol,
                                          exercise.atol)]
-    lines = explain(differences, exercise.rtol, exercise.atol, bool(exercise.gradient))
-    if differences and outcome.printed:
+    lines = explain(differences, exercise.rtol, exercise.atol, bool(exercise.gradient),
+                    not case.hidden)
+    if differences and outcome.printed and not case.hidden:
         lines.append(f"your function printed: {outcome.printed[:500]}")
     return not differences, lines, parts, outcome.args_after
 
@@ -196,8 +197,8 @@ def own_forward_check(assignment, exercise, session, case, gradients):
             continue
         error = relative_error(numeric[key], analytic[key])
         consistent &= error < 1e-5
-        lines.append(f"  {key}: relative error {error:.2g} "
-                     f"({'consistent' if error < 1e-5 else 'INCONSISTENT'})")
+        shown = f"relative error {error:.2g} " if not case.hidden else ""
+        lines.append(f"  {key}: {shown}({'consistent' if error < 1e-5 else 'INCONSISTENT'})")
     lines.append(f"  so your {exercise.name} is the gradient of your own {check.forward}, but "
                  f"not of the expected one: make {check.forward} pass first" if consistent else
                  f"  so your {exercise.name} is not the gradient of your own {check.forward} either")

@@ -3,10 +3,18 @@
 Every explanation shows reference (expected) and student (got) side by side: shapes, the
 first mismatching index with both values, the largest absolute and relative errors, and
 patterns that point at a cause (transposed, sign, scaled, which time steps agree).
+
+That is for the public case, whose inputs the student has. For a hidden case (reveal=False)
+the explanation is the grader's own words, shapes, counts and indices: no value, no error
+message, nothing the student's code printed, so that neither hidden inputs nor expected
+outputs reach the student through feedback.
 """
+import re
+
 import numpy as np
 
-from .compare import relative_error
+from .compare import describe_type, relative_error
+from .sandbox.protocol import Opaque
 
 MAX_DIFFERENCES_SHOWN = 3
 
@@ -15,7 +23,7 @@ def number(value):
     return f"{value:.6g}"
 
 
-def patterns(ref, st):
+def patterns(ref, st, reveal=True):
     """Short remarks on how st relates to ref, for arrays of equal shape."""
     notes = []
     if not st.any():
@@ -27,7 +35,8 @@ def patterns(ref, st):
     else:
         ratio = st[np.abs(ref) > 1e-12] / ref[np.abs(ref) > 1e-12]
         if ratio.size > 1 and np.allclose(ratio, ratio[0]):
-            notes.append(f"it is the expected result times {number(ratio[0])}")
+            notes.append(f"it is the expected result times {number(ratio[0])}" if reveal else
+                         "it is a constant multiple of the expected result")
     if ref.ndim == 3 and ref.shape[-1] > 1:  # (n, m, T_x): say which time steps agree
         good = [bool(np.allclose(st[..., t], ref[..., t])) for t in range(ref.shape[-1])]
         if any(good):
@@ -37,43 +46,80 @@ def patterns(ref, st):
     return notes
 
 
-def explain_values(path, ref, st, rtol, atol, gradient):
+def explain_values(path, ref, st, rtol, atol, gradient, reveal):
     bad = ~np.isclose(st, ref, rtol=rtol, atol=atol)
     index = tuple(int(i) for i in np.argwhere(bad)[0])
-    error = np.abs(st - ref)
-    lines = [f"{path}: values differ in {int(bad.sum())} of {bad.size} entries",
-             f"  first at index {index}: expected {number(ref[index])}, got {number(st[index])}",
-             f"  max abs error {number(error.max())}, "
-             f"max rel error {number((error / np.maximum(np.abs(ref), atol)).max())}"
-             + (f", gradient relative error {number(relative_error(ref, st))}" if gradient else "")]
-    lines += [f"  note: {note}" for note in patterns(ref, st)]
-    return lines
+    lines = [f"{path}: values differ in {int(bad.sum())} of {bad.size} entries"]
+    if reveal:
+        error = np.abs(st - ref)
+        lines += [f"  first at index {index}: expected {number(ref[index])}, got {number(st[index])}",
+                  f"  max abs error {number(error.max())}, "
+                  f"max rel error {number((error / np.maximum(np.abs(ref), atol)).max())}"
+                  + (f", gradient relative error {number(relative_error(ref, st))}" if gradient
+                     else "")]
+    else:
+        lines.append(f"  first at index {index}")
+    return lines + [f"  note: {note}" for note in patterns(ref, st, reveal)]
 
 
-def explain(differences, rtol, atol, gradient=False):
+def hidden_detail(difference):
+    """A difference in words that carry no value of the case and no text of the student's."""
+    kind, ref, st = difference.kind, difference.ref, difference.st
+    if kind == "type":
+        got = "an object of another type" if isinstance(st, Opaque) else describe_type(st)
+        return f"expected {describe_type(ref)}, got {got}"
+    if kind == "keys":
+        missing = [k for k in ref if k not in st]
+        extra = len([k for k in st if k not in ref])
+        return "; ".join(([f"missing keys {missing}"] if missing else []) +
+                         ([f"{extra} unexpected keys"] if extra else []))
+    if kind == "finite":
+        return f"{int((~np.isfinite(st)).sum())} entries are not finite"
+    if kind == "values":
+        return "the value differs from the expected one"
+    return difference.detail  # length, shape, dtype: numbers the public case shows alike
+
+
+def explain(differences, rtol, atol, gradient=False, reveal=True):
     """Text lines for the first few differences."""
     lines = []
     for difference in differences[:MAX_DIFFERENCES_SHOWN]:
+        detail = difference.detail if reveal else hidden_detail(difference)
         if difference.kind == "values" and isinstance(difference.ref, np.ndarray):
             lines += explain_values(difference.path, difference.ref, difference.st, rtol, atol,
-                                    gradient)
+                                    gradient, reveal)
         elif difference.kind == "finite":
-            lines.append(f"{difference.path}: {difference.detail}; expected finite values "
+            lines.append(f"{difference.path}: {detail}; expected finite values "
                          "(an overflow, e.g. np.exp of a large number, is a common cause)")
         else:
-            lines.append(f"{difference.path}: {difference.detail}")
+            lines.append(f"{difference.path}: {detail}")
     if len(differences) > MAX_DIFFERENCES_SHOWN:
         lines.append(f"... and {len(differences) - MAX_DIFFERENCES_SHOWN} more differences")
     return lines
 
 
-def explain_error(error, name):
-    """A student-facing account of an exception raised by the student's code."""
-    kind, message = error.get("type", "exception"), error.get("message", "")
+LOCATION = re.compile(r"cell \d+, line \d+, in [A-Za-z_]\w*")
+
+
+def explain_error(error, name, reveal=True):
+    """A student-facing account of an exception raised by the student's code.
+
+    Hidden cases (reveal=False) give the type and the lines of the student's code, not the
+    message: a message could carry the hidden inputs."""
+    kind, message = str(error.get("type", "exception")), str(error.get("message", ""))
     if kind == "NotImplementedError":
         return [f"{name} is not implemented yet (it raises NotImplementedError)"]
-    lines = [f"{name} raised {kind}: {message}".rstrip(": ")]
+    if not reveal:
+        kind = kind if re.fullmatch(r"[A-Za-z_]\w{0,60}", kind) else "an exception"
+        lines = [f"{name} raised {kind} (its message is shown for the public case only)"]
+    else:
+        lines = [f"{name} raised {kind}: {message}".rstrip(": ")]
     if kind == "MemoryError":
         lines[0] += " (your code ran out of its memory limit: is an array far too large?)"
-    lines += [f"  at {where}" for where in error.get("where", [])]
+    for where in error.get("where", []):
+        where = str(where)
+        if not reveal:  # "cell 3, line 7, in f", without the text of the line
+            where = LOCATION.match(where).group() if LOCATION.match(where) else None
+        if where:
+            lines.append(f"  at {where}")
     return lines

@@ -5,6 +5,7 @@
 Each exercise runs in its own student process, in parallel, with reference behaviour for
 the functions it depends on; the reference itself stays in this process.
 """
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -53,21 +54,32 @@ def zero_report(assignment, message):
                   {"isolation": "none: nothing was run"})
 
 
+@functools.lru_cache(maxsize=None)
+def prepared(assignment_name, course):
+    """What grading needs besides the submission, built once per process and course: the
+    spec, the release notebook's cells, the reference and every exercise's cases. Nothing
+    in it is changed by grading, so a batch worker shares it across submissions."""
+    assignment = exercises.load(assignment_name)
+    reference = SolutionReference(assignment)
+    cases = {exercise.name: reference.cases(exercise) for exercise in assignment.exercises}
+    return assignment, read_notebook(release_notebook(assignment_name)), reference, cases
+
+
 def grade_submission(path, assignment_name, limits=None, jobs=None):
     """Grade one notebook; returns a Report (never raises for a bad submission)."""
-    assignment = exercises.load(assignment_name)
+    assignment, release_cells, reference, all_cases = prepared(assignment_name,
+                                                               course_directory())
     try:
         cells = read_notebook(path)
     except NotebookError as error:
         return zero_report(assignment, f"your notebook could not be graded: {error}")
-    program = submission_program(read_notebook(release_notebook(assignment.name)), cells)
+    program = submission_program(release_cells, cells)
     notes = notebook_notes(assignment, cells, program)
-    reference = SolutionReference(assignment)
     limits = limits or Limits()
 
     def grade_one(exercise):
         """(tests, errors raised while loading the definitions) for one exercise."""
-        cases = reference.cases(exercise)
+        cases = all_cases[exercise.name]
         try:
             session = SandboxSession(program.statements, reference.functions(exercise.uses), limits)
         except SandboxFailure as failure:
@@ -94,7 +106,7 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
     output += [f"cell '{e['cell']}' line {e['line']}: {e['type']}: {e['message']} (while "
                "defining; the rest of the notebook was still graded)" for e in load_errors]
     return Report(assignment.name, assignment.max_score, tests, "\n".join(output),
-                  {"isolation": isolation(), "submission": Path(path).name})
+                  {"isolation": str(isolation()), "submission": Path(path).name})
 
 
 class DeadSession:

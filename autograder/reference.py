@@ -40,6 +40,11 @@ class Case:
     args_after: list | None = None       # the arguments after the reference's call
     replies: dict | None = None          # public case: {used function: [[args, result, args after]]}
 
+    @property
+    def hidden(self):
+        """Feedback on a hidden case reveals none of its values (diagnose.py)."""
+        return self.label != "public case"
+
 
 EXPECTATIONS = {}
 

@@ -1,11 +1,12 @@
-"""Red team: hostile submissions against the isolated grader (bubblewrap).
+"""Red team: hostile submissions against the isolated grader, in every mode of isolation.
 
 Each test is an attack a student could submit, asserted against the promises: no points not
 earned, nothing of the reference leaks, the course files are unchanged, no network, no
-process outlives grading, and the results file is the grader's and stays so. Where the
-machine cannot run bubblewrap the tests are skipped, visibly."""
+process outlives grading, and the results file is the grader's and stays so. Each runs in
+each mode this machine supports; a mode it cannot run is skipped, visibly."""
 import hashlib
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -16,11 +17,40 @@ import time
 import pytest
 
 from autograder.grade import grade_submission
-from autograder.sandbox.runner import isolation
+from autograder.sandbox.runner import PROCESSES, isolation
 from tests.submissions import ROOT, notebook, write
 
-pytestmark = pytest.mark.skipif(isolation() != "bubblewrap",
-                                reason="bubblewrap cannot run on this machine")
+# The unprivileged modes need an interpreter (with NumPy) that other users may run: the
+# grader's own lives under /root here, so Debian's python3-numpy stands in (.ci/run).
+OPEN_PYTHON = {"RNN_KIT_SANDBOX_PYTHON": "/usr/bin/python3"}
+MODES = {
+    "bubblewrap": {},
+    "bubblewrap, unprivileged user": OPEN_PYTHON,
+    "unprivileged user": {**OPEN_PYTHON, "RNN_KIT_ISOLATION": "user"},
+}
+
+
+@pytest.fixture(autouse=True, params=list(MODES))
+def mode(request, monkeypatch):
+    """Grade in one mode. Without bubblewrap the course must be closed to other users, as
+    the README tells an instructor: here solutions/ is, for the length of the test."""
+    for name, value in MODES[request.param].items():
+        monkeypatch.setenv(name, value)
+    solutions = ROOT / "solutions"
+    permissions = solutions.stat().st_mode
+    if "bubblewrap" not in request.param:
+        solutions.chmod(0o700)
+    isolation.cache_clear()
+    try:
+        if str(isolation()) != request.param:
+            pytest.skip(f"{request.param!r} cannot run on this machine (it has {isolation()})")
+        yield isolation()
+    finally:
+        solutions.chmod(permissions)
+        monkeypatch.undo()
+        isolation.cache_clear()
+
+
 ASSIGNMENT = "rnn_step_by_step"
 SOLUTION = (ROOT / "solutions" / f"{ASSIGNMENT}.py").read_text()
 
@@ -59,7 +89,8 @@ def test_reading_the_solutions_from_disk_finds_nothing(tmp_path):
             raise RuntimeError(open({str(path)!r}).read())
         """), ASSIGNMENT)
     everything = json.dumps(report.to_gradescope())
-    assert "No such file or directory" in softmax_lines(report)
+    assert "No such file or directory" in softmax_lines(report) or \
+        "Permission denied" in softmax_lines(report)
     assert "def rnn_cell_forward" not in everything
     assert all(line not in everything for line in SOLUTION.splitlines() if len(line) > 30)
 
@@ -84,7 +115,9 @@ def test_writing_into_the_course_and_packages_changes_nothing(tmp_path):
     assert not (ROOT / "solutions" / "owned.py").exists()
 
 
-def test_no_network_not_even_loopback(tmp_path):
+def test_no_network_not_even_loopback(tmp_path, mode):
+    if not mode.bubblewrap:
+        pytest.skip("without namespaces an unprivileged user still has the network")
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
@@ -117,7 +150,7 @@ def test_no_process_outlives_grading(tmp_path):
     report = grade_submission(hostile(tmp_path, f"""
         import subprocess
         def softmax(x):
-            for _ in range(20):
+            for _ in range(8):  # per call: 40 in all, under the cap on processes
                 subprocess.Popen(["sleep", "{marker}"], start_new_session=True)
             e = np.exp(x - x.max(axis=0, keepdims=True))
             return e / e.sum(axis=0, keepdims=True)
@@ -170,3 +203,26 @@ def test_results_file_cannot_be_forged_or_overwritten_later(tmp_path):
     assert json.loads(output.read_text()) == results  # unchanged seconds later
     # the genuine, complete results: everything but the attacking softmax (5 points) earned
     assert results["score"] == 95 and len(results["tests"]) == 54
+    assert results["extra_data"]["isolation"] == str(isolation())
+
+
+def test_a_fork_bomb_is_capped(tmp_path, mode):
+    if not mode.user:
+        pytest.skip("root's processes are not capped (RLIMIT_NPROC); only a uid of its own is")
+    report = grade_submission(hostile(tmp_path, """
+        import os, time
+        def softmax(x):
+            started = 0
+            try:
+                while started < 5000:
+                    if os.fork() == 0:
+                        time.sleep(60)
+                        os._exit(0)
+                    started += 1
+            except OSError:
+                pass
+            raise RuntimeError(f"started {started} processes")
+        """), ASSIGNMENT)
+    started = int(softmax_lines(report).split("started ")[1].split()[0])
+    assert started < PROCESSES
+    assert report.score == 95

@@ -1,11 +1,15 @@
 """Student code runs in its own process per exercise: what goes wrong there costs only that
 exercise, and nothing it returns or prints can fake a result."""
 import json
+import sys
 import textwrap
 
+import numpy as np
 import pytest
 
+from autograder import exercises
 from autograder.grade import grade_submission
+from autograder.reference import SolutionReference
 from autograder.sandbox.runner import Limits
 from tests.submissions import notebook, write
 
@@ -241,3 +245,62 @@ def test_grading_a_hang_takes_bounded_time(tmp_path, code, cell):
     report = grade_with(tmp_path, code, seconds=2, cell=cell)
     assert time.monotonic() - start < 9 * 2 + 30
     assert report.exercises()["softmax"][0] == 0
+
+
+def shown_numbers(value):
+    """Every float in value, as feedback would print it (6 significant digits)."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return {text for item in value for text in shown_numbers(item)}
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return {f"{v:.6g}" for v in value.ravel()[:50] if abs(v) > 1e-3} | \
+               {repr(float(v)) for v in value.ravel()[:50]}
+    return set()
+
+
+def test_feedback_on_hidden_cases_reveals_no_input_or_expected_value(tmp_path):
+    """The student's code sees the hidden inputs; nothing it raises, prints or returns, and
+    nothing of the expected outputs, may come back through the feedback."""
+    report = grade_with(tmp_path, """
+        def softmax(x):
+            print("inputs:", x.ravel().tolist())
+            if x.shape != (2, 4):  # not the public case: send the inputs out in a message
+                raise ValueError("LEAK " + repr(x.ravel().tolist()))
+            return x  # wrong: the inputs themselves, compared with the expected output
+        """, more={"rnn_cell_forward": """
+        def rnn_cell_forward(xt, a_prev, parameters):
+            p = parameters
+            a_next = 2 * np.tanh(p["Wax"] @ xt + p["Waa"] @ a_prev + p["ba"])  # wrong scale
+            yt_pred = softmax(p["Wya"] @ a_next + p["by"])
+            return a_next, yt_pred, (a_next, a_prev, xt, {"LEAK" + repr(xt.ravel().tolist()): 1})
+        """})
+    reference = SolutionReference(exercises.load(ASSIGNMENT))
+    secret = set()
+    for name in ("softmax", "rnn_cell_forward"):
+        for case in reference.cases(exercises.load(ASSIGNMENT).exercise(name)):
+            if case.hidden:
+                secret |= shown_numbers(case.args) | shown_numbers(case.expected)
+    public = set()
+    for name in ("softmax", "rnn_cell_forward"):
+        public |= shown_numbers(reference.cases(exercises.load(ASSIGNMENT).exercise(name))[0].args)
+    everything = json.dumps(report.to_gradescope())
+    assert len(secret) > 100
+    assert [number for number in secret - public if number in everything] == []
+    hidden_feedback = "\n".join(t.output for t in report.tests if "hidden" in t.name)
+    assert "LEAK" not in hidden_feedback and "inputs:" not in hidden_feedback
+    assert "raised ValueError (its message is shown for the public case only)" in hidden_feedback
+    assert "it is a constant multiple of the expected result" in hidden_feedback
+
+
+def test_a_students_interpreter_without_numpy_falls_back_with_a_warning(monkeypatch, capsys):
+    from autograder.sandbox.runner import isolation
+    monkeypatch.setenv("RNN_KIT_SANDBOX_PYTHON", "/nonexistent/python3")
+    isolation.cache_clear()
+    try:
+        assert isolation().python == sys.executable
+        assert "RNN_KIT_SANDBOX_PYTHON=/nonexistent/python3 cannot import numpy" in \
+            capsys.readouterr().err
+    finally:
+        monkeypatch.undo()
+        isolation.cache_clear()

@@ -148,9 +148,14 @@ class Child:
                 return
 
 
-def set_limits(memory_bytes, cpu_seconds):
-    """Applied before any student code runs (and inherited by processes it starts)."""
+def set_limits(memory_bytes, cpu_seconds, processes):
+    """Applied before any student code runs (and inherited by processes it starts).
+
+    processes: the cap on processes of this uid, given only where the uid is the student's
+    own (it counts every process of the uid, and root ignores it)."""
     import resource
+    if processes:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
     resource.setrlimit(resource.RLIMIT_FSIZE, (16 << 20, 16 << 20))
@@ -158,8 +163,8 @@ def set_limits(memory_bytes, cpu_seconds):
 
 
 def main():
-    read_fd, write_fd, memory_bytes, cpu_seconds = map(int, sys.argv[1:5])
-    set_limits(memory_bytes, cpu_seconds)
+    read_fd, write_fd, memory_bytes, cpu_seconds, processes = map(int, sys.argv[1:6])
+    set_limits(memory_bytes, cpu_seconds, processes)
     sys.meta_path.insert(0, NoGrader())
     for fd in (read_fd, write_fd):
         os.set_inheritable(fd, False)  # processes the student starts do not get the channel

@@ -11,6 +11,7 @@ and sees only the Python installation and a scratch folder: not the course direc
 solutions/ or any results file. Its whole process tree dies with it.
 """
 import functools
+import itertools
 import os
 import select
 import shutil
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,30 +27,104 @@ from pathlib import Path
 from . import protocol
 
 CHILD = Path(__file__).with_name("child.py")
-SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/sbin")
+PROTOCOL = Path(__file__).with_name("protocol.py")
+# /etc/alternatives: Debian's shared libraries (libblas for its NumPy) are found through it.
+SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ld.so.cache")
+UID_BASE = 2_000_000   # unprivileged uids for students' processes: no account or file has them
+PROCESSES = 64         # per student process tree, where it runs under a uid of its own
 
 
-def bubblewrap(scratch):
+@dataclass(frozen=True)
+class Isolation:
+    """How a student's process is confined on this machine (probed once)."""
+    bubblewrap: bool      # own namespaces; sees only Python and its scratch folder
+    user: bool            # runs as an unprivileged uid of its own (the grader runs as root)
+    course_hidden: bool   # the student's process cannot read solutions/
+    python: str           # its interpreter
+    prefixes: tuple = ()  # that interpreter's installation, mounted read-only in bubblewrap
+
+    def __str__(self):
+        parts = (["bubblewrap"] if self.bubblewrap else []) + \
+            (["unprivileged user"] if self.user else [])
+        if not parts:
+            return "process"
+        return ", ".join(parts) + ("" if self.course_hidden else " (course files readable)")
+
+
+def bubblewrap(scratch, prefixes):
     """The bwrap command that confines the child: read-only Python, a writable scratch dir."""
-    python = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)} | {sys.prefix}
     command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for path in [*SYSTEM, *sorted(python), str(CHILD.parent)]:
+    for path in [*SYSTEM, *prefixes]:
         command += ["--ro-bind-try", path, path]
     return command + ["--bind", scratch, scratch, "--chdir", scratch, "--"]
 
 
+def as_user(uid):
+    """Popen arguments that run a process as `uid`, or none (uid None)."""
+    return {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
+
+
+def _probe(command, uid=None, scratch=None):
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=scratch,
+                              stdin=subprocess.DEVNULL, **as_user(uid))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
 @functools.lru_cache(maxsize=None)
 def isolation():
-    """"bubblewrap" where it confines a Python process on this machine, else "process".
+    """The strongest confinement that runs a Python process with NumPy here.
 
-    RNN_KIT_ISOLATION=process forces the weaker mode (rlimits and a process group only)."""
-    if os.environ.get("RNN_KIT_ISOLATION") == "process" or not shutil.which("bwrap"):
-        return "process"
-    with tempfile.TemporaryDirectory() as scratch:
-        probe = subprocess.run(bubblewrap(scratch) + [sys.executable, "-I", "-c", "import numpy"],
-                               capture_output=True, timeout=60)
-    return "bubblewrap" if probe.returncode == 0 else "process"
+    Bubblewrap where user namespaces work; an unprivileged uid where the grader is root
+    (root inside Docker, as on Gradescope) and the interpreter is readable by others; both
+    where both work. RNN_KIT_ISOLATION=user or =process forces a weaker mode, and
+    RNN_KIT_SANDBOX_PYTHON picks the students' interpreter (it needs NumPy)."""
+    from ..reference import course_directory  # late: reference imports this package
+    wanted = os.environ.get("RNN_KIT_ISOLATION", "")
+    python = os.environ.get("RNN_KIT_SANDBOX_PYTHON") or sys.executable
+    solutions = course_directory() / "solutions"
+    solution = next(solutions.glob("*.py"), solutions)
+    check = ("import numpy, os, sys; print(sys.prefix, sys.base_prefix, "
+             "os.access(sys.argv[1], os.R_OK), sep='\\n')")
+
+    def facts(uid=None):  # prefix, base prefix, "True" if it can read solutions/; or None
+        found = _probe([python, "-I", "-c", check, str(solution)], uid)
+        return found.split("\n")[:3] if found else None
+
+    if facts() is None and python != sys.executable:
+        print(f"warning: RNN_KIT_SANDBOX_PYTHON={python} cannot import numpy; students' code "
+              f"runs under {sys.executable}", file=sys.stderr)
+        python = sys.executable
+    prefix, base_prefix, readable = facts()
+    prefixes = tuple(sorted({prefix, base_prefix} | {os.path.realpath(p)
+                                                     for p in (prefix, base_prefix)}))
+    user, readable = False, readable == "True"
+    if wanted != "process" and os.geteuid() == 0:
+        as_student = facts(UID_BASE)
+        if as_student is not None:
+            user, readable = True, as_student[2] == "True"
+    confine = wanted == "" and shutil.which("bwrap") is not None
+    if confine:
+        with tempfile.TemporaryDirectory() as scratch:
+            if user:
+                os.chown(scratch, UID_BASE, UID_BASE)
+            confine = _probe(bubblewrap(scratch, prefixes) + [python, "-I", "-c", "import numpy"],
+                             UID_BASE if user else None, scratch) is not None
+    return Isolation(confine, user, confine or not readable, python, prefixes)
+
+
+_uids = itertools.count()
+_uids_lock = threading.Lock()
+
+
+def student_uid():
+    """A uid no other running session uses: one block of 64 per grading process."""
+    with _uids_lock:
+        slot = next(_uids) % 64
+    return UID_BASE + 1 + (os.getpid() % 65536) * 64 + slot
 
 
 @dataclass
@@ -102,19 +178,31 @@ class SandboxSession:
         self.references = references
         self.limits = limits or Limits()
         self.failure = None  # once the process has failed, every later call fails the same way
+        self.isolation = isolation()
+        self.uid = student_uid() if self.isolation.user else None
         self.scratch = tempfile.mkdtemp(prefix="rnn-kit-student-")
+        # The child's own code is copied in: the course folder may be closed to its uid.
+        code = Path(self.scratch, ".sandbox")
+        code.mkdir()
+        for source in (CHILD, PROTOCOL):
+            shutil.copy(source, code / source.name)
+        if self.uid is not None:
+            for path in (self.scratch, code, *code.iterdir()):
+                os.chown(path, self.uid, self.uid)
         self.deadline = time.monotonic() + self.limits.seconds
         to_child_r, self.to_child = os.pipe()
         self.from_child, from_child_w = os.pipe()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OPENBLAS_NUM_THREADS": "1",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
-        confine = bubblewrap(self.scratch) if isolation() == "bubblewrap" else []
+        confine = bubblewrap(self.scratch, self.isolation.prefixes) \
+            if self.isolation.bubblewrap else []
         self.process = subprocess.Popen(
-            confine + [sys.executable, "-I", str(CHILD), str(to_child_r), str(from_child_w),
-                       str(self.limits.memory_bytes), str(int(self.limits.seconds) + 1)],
+            confine + [self.isolation.python, "-I", str(code / CHILD.name), str(to_child_r),
+                       str(from_child_w), str(self.limits.memory_bytes),
+                       str(int(self.limits.seconds) + 1), str(PROCESSES if self.uid else 0)],
             pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=self.scratch,
-            start_new_session=True)
+            start_new_session=True, **as_user(self.uid))
         os.close(to_child_r)
         os.close(from_child_w)
         self.writer = os.fdopen(self.to_child, "wb")
@@ -167,7 +255,7 @@ class SandboxSession:
             pass
         self.close()
         code = self.process.returncode
-        if code is not None and code > 128 and isolation() == "bubblewrap":
+        if code is not None and code > 128 and self.isolation.bubblewrap:
             code = 128 - code  # bwrap exits with 128 + the signal that ended its child
         if code is not None and code < 0:
             name = signal.Signals(-code).name
@@ -202,6 +290,11 @@ class SandboxSession:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        if self.uid is not None and not self.isolation.bubblewrap:
+            # Detached processes left the group; everything running as this uid is the
+            # student's, and a kill(-1) sent as that uid reaches all of it.
+            subprocess.run([self.isolation.python, "-I", "-c", "import os; os.kill(-1, 9)"],
+                           stdin=subprocess.DEVNULL, capture_output=True, **as_user(self.uid))
         self.process.wait()
         for closer in (self.writer.close, lambda: os.close(self.from_child)):
             try:
