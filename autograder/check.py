@@ -11,6 +11,7 @@ import numpy as np
 
 from .compare import argument_differences, compare, relative_error
 from .diagnose import explain, explain_error
+from .report import readable
 from .sandbox.runner import SandboxFailure
 
 INPUTS_SHARE = 0.1   # of an exercise's points, for leaving its inputs unchanged
@@ -36,7 +37,7 @@ class TestResult:
 
 def _result(exercise, label, weight, ok, lines):
     return TestResult(f"{exercise.name}: {label}", round(weight if ok else 0.0, 6),
-                      round(weight, 6), "\n".join(lines))
+                      round(weight, 6), readable("\n".join(lines)))
 
 
 def returned_parts(exercise, value):

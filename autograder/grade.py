@@ -7,6 +7,7 @@ the functions it depends on; the reference itself stays in this process.
 """
 import functools
 import os
+import queue
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from . import exercises
 from .check import check_exercise
 from .extract import submission_program
 from .read import NotebookError, read_notebook
-from .reference import Case, SolutionReference, course_directory
+from .reference import SolutionReference, course_directory
 from .report import Report
 from .sandbox.runner import Limits, SandboxFailure, SandboxSession, isolation
 
@@ -46,10 +47,9 @@ def notebook_notes(assignment, cells, program):
 def zero_report(assignment, message):
     """The report for a submission that could not be read: every test scored 0 and why."""
     session = DeadSession(message)
+    cases = prepared(assignment.name, course_directory())[3]
     tests = [test for exercise in assignment.exercises
-             for test in check_exercise(assignment, exercise, session,
-                                        [Case(label, str(dims), [], [], None)
-                                         for label, dims, _ in assignment.cases(exercise.name)])]
+             for test in check_exercise(assignment, exercise, session, cases[exercise.name])]
     return Report(assignment.name, assignment.max_score, tests, message,
                   {"isolation": "none: nothing was run"})
 
@@ -77,26 +77,49 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
     notes = notebook_notes(assignment, cells, program)
     limits = limits or Limits()
 
-    def grade_one(exercise):
-        """(tests, errors raised while loading the definitions) for one exercise."""
-        cases = all_cases[exercise.name]
-        try:
-            session = SandboxSession(program.statements, reference.functions(exercise.uses), limits)
-        except SandboxFailure as failure:
-            dead = DeadSession(f"your notebook's definitions did not load: {failure}")
-            return check_exercise(assignment, exercise, dead, cases, notes[exercise.name]), []
-        try:
+    todo = queue.SimpleQueue()
+    for exercise in assignment.exercises:
+        todo.put(exercise)
+
+    def grade_lane():
+        """{exercise: (tests, load errors)} for exercises taken from `todo`, each in a fork of
+        one student process; a new process after a failure. Definitions that fail to load
+        fail the same way each time, so they fail this lane's remaining exercises at once."""
+        session, dead, done = None, None, {}
+        while True:
+            try:
+                exercise = todo.get_nowait()
+            except queue.Empty:
+                break
+            cases, notes_here = all_cases[exercise.name], notes[exercise.name]
+            if dead is None and (session is None or session.failure):
+                if session is not None:
+                    session.close()
+                try:
+                    session = SandboxSession(program.statements, limits)
+                except SandboxFailure as failure:
+                    dead = DeadSession(f"your notebook's definitions did not load: {failure}")
+            if dead is not None:
+                done[exercise.name] = check_exercise(assignment, exercise, dead, cases,
+                                                     notes_here), []
+                continue
             own_errors = [f"defining cell '{e['cell']}' (line {e['line']}) raised {e['type']}: "
                           f"{e['message']}" for e in session.load_errors
                           if e["cell"] == exercise.name]
-            return check_exercise(assignment, exercise, session, cases,
-                                  notes[exercise.name] + own_errors,
-                                  reference.functions()), session.load_errors
-        finally:
+            with session.exercise(reference.functions(exercise.uses)):
+                done[exercise.name] = check_exercise(assignment, exercise, session, cases,
+                                                     notes_here + own_errors,
+                                                     reference.functions()), session.load_errors
+        if session is not None:
             session.close()
+        return done
 
-    with ThreadPoolExecutor(jobs or os.cpu_count() or 2) as pool:
-        results = list(pool.map(grade_one, assignment.exercises))
+    lanes = min(jobs or os.cpu_count() or 2, len(assignment.exercises))
+    with ThreadPoolExecutor(lanes) as pool:
+        done = {}
+        for lane in [pool.submit(grade_lane) for _ in range(lanes)]:
+            done.update(lane.result())
+    results = [done[exercise.name] for exercise in assignment.exercises]
     tests = [test for exercise_tests, _ in results for test in exercise_tests]
     load_errors = []  # every process loads the same definitions: report each error once
     for _, errors in results:

@@ -12,7 +12,7 @@ import json
 import shutil
 from pathlib import Path
 
-from .grade import grade_submission
+from .batch import find_submissions, grade_all
 from .notebook import feedback_text
 
 
@@ -64,29 +64,32 @@ def record(gradebook, assignment, notebook_name, student, report, timestamp=None
     gradebook.db.commit()
 
 
-def grade_course(course, assignment, students=None):
-    """Grade every (or the named) student's submission; returns {student: Report}."""
+def grade_course(course, assignment, students=None, jobs=None, resume=False):
+    """Grade every (or the named) student's submission in parallel; returns {student: Report}.
+
+    The engine's own outputs (results, feedback, scores.csv) go to grades/<assignment>/ in
+    the course directory, so `--resume` skips what is already graded."""
     from nbgrader.api import Gradebook
     course = Path(course)
     sources = test_cells(course / "assignments" / assignment / f"{assignment}.ipynb")
-    reports = {}
+    submissions = {student: path for student, path in
+                   find_submissions(course / "submitted", assignment).items()
+                   if not students or student in students}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         gradebook.find_assignment(assignment)  # fails clearly before generate_assignment
-        for folder in sorted((course / "submitted").glob(f"*/{assignment}")):
-            student = folder.parent.name
-            if students and student not in students:
-                continue
-            submitted = folder / f"{assignment}.ipynb"
-            report = grade_submission(submitted, assignment)
+
+        def autograded(student, report):
+            folder = course / "submitted" / student / assignment
+            submitted = submissions[student]
             target = course / "autograded" / student / assignment
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(folder, target)
             notebook = autograded_notebook(submitted, sources, report) if submitted.is_file() else None
             if notebook is not None:
-                (target / submitted.name).write_text(json.dumps(notebook, indent=1))
+                (target / f"{assignment}.ipynb").write_text(json.dumps(notebook, indent=1))
             stamp = folder / "timestamp.txt"
             record(gradebook, assignment, assignment, student, report,
                    stamp.read_text().strip() if stamp.is_file() else None)
-            reports[student] = report
-            print(f"{student}: {report.score:g} / {report.max_score:g}")
-    return reports
+
+        return grade_all(submissions, assignment, course / "grades" / assignment, jobs, resume,
+                         on_graded=autograded)

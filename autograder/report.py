@@ -1,7 +1,30 @@
-"""Step 6: the report: Gradescope's results.json and a readable per-exercise table."""
+"""Step 6: the report: Gradescope's results.json, a JUnit XML report for any CI, and a
+readable per-exercise table."""
 import json
+import re
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# What XML 1.0 cannot hold, even escaped: control characters other than tab, newline and
+# carriage return, lone surrogates, U+FFFE and U+FFFF. A student's output may hold any of them.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def readable(text):
+    """`text` with what XML, strict JSON readers and terminals cannot show (control
+    characters such as a terminal escape, lone surrogates) replaced by U+FFFD. Every test
+    output passes through here, so feedback in every format is the same."""
+    return NOT_XML.sub("\ufffd", str(text))
+
+
+def replace_atomically(path, data):
+    """Write `data` (bytes) to `path` so that a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".partial")
+    temporary.write_bytes(data)
+    temporary.replace(path)
 
 
 @dataclass
@@ -11,6 +34,9 @@ class Report:
     tests: list                          # check.TestResult, in exercise order
     output: str = ""                     # notebook-level remarks for the student
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.output = readable(self.output)
 
     @property
     def score(self):
@@ -35,11 +61,37 @@ class Report:
         }
 
     def write(self, path):
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".partial")
-        temporary.write_text(json.dumps(self.to_gradescope(), indent=1))
-        temporary.replace(path)  # a reader never sees half a file
+        replace_atomically(path, json.dumps(self.to_gradescope(), indent=1).encode())
+
+    def to_junit(self, seconds=None):
+        """The report as JUnit XML: one <testsuite> named after the assignment, and one
+        <testcase classname="ASSIGNMENT.EXERCISE" name="TEST NAME"> per test. A failed test
+        holds <failure message="first line of its output">its whole output</failure>. Points
+        are <properties>: `score` and `max_score` on each test case (as pytest records
+        properties) and on the suite, with `assignment` and the `isolation` used; the
+        notebook-level remarks are the suite's <system-out>. `seconds`: the grading time."""
+        failures = sum(not test.passed for test in self.tests)
+        counts = {"tests": str(len(self.tests)), "failures": str(failures), "errors": "0",
+                  "skipped": "0", "time": f"{seconds or 0:.3f}"}
+        root = ET.Element("testsuites", dict(name=self.assignment, **counts))
+        suite = ET.SubElement(root, "testsuite", dict(name=self.assignment, **counts))
+        properties(suite, dict(self.extra, assignment=self.assignment, score=points(self.score),
+                               max_score=points(self.max_score)))
+        for test in self.tests:
+            case = ET.SubElement(suite, "testcase", classname=f"{self.assignment}.{test.exercise}",
+                                 name=test.name)
+            properties(case, {"score": points(test.score), "max_score": points(test.max_score)})
+            if not test.passed:
+                output = readable(test.output)
+                failure = ET.SubElement(case, "failure", message=output.split("\n", 1)[0])
+                failure.text = output
+        if self.output:
+            ET.SubElement(suite, "system-out").text = readable(self.output)
+        ET.indent(root)
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+    def write_junit(self, path, seconds=None):
+        replace_atomically(path, self.to_junit(seconds) + b"\n")
 
     def table(self, title=""):
         rows = [f"{title or self.assignment}: {self.score:g} / {self.max_score:g}"]
@@ -56,3 +108,14 @@ class Report:
                                                                  else lines[0])
             rows.append(f"  {name:<{width}} {score:6.2f} / {max_score:5.2f}  {mark:<4}{why}")
         return "\n".join(rows)
+
+
+def points(value):
+    """A score as written in the JUnit properties: up to 6 decimals, no trailing zeros."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def properties(element, values):
+    group = ET.SubElement(element, "properties")
+    for name, value in values.items():
+        ET.SubElement(group, "property", name=name, value=readable(value))

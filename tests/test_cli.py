@@ -136,3 +136,17 @@ def test_a_100_megabyte_notebook_is_still_graded(tmp_path):
     assert submission.stat().st_size > 100 << 20
     results, _ = run_cli(submission, tmp_path / "results.json")
     assert results["score"] == 100
+
+
+@pytest.mark.parametrize("assignment", ["rnn_step_by_step", "dinosaurus_island"])
+def test_a_missing_notebook_scores_zero_in_every_exercise(tmp_path, assignment):
+    """Exercises graded by behaviour too: each is failed with the reason, never a crash."""
+    output = tmp_path / "results.json"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "no.ipynb"),
+                           "--assignment", assignment, "--output", str(output)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(output.read_text())
+    assert results["score"] == 0 and "no.ipynb" in results["output"]
+    exercises = {test["name"].split(":")[0] for test in results["tests"]}
+    assert {"sample", "model"} <= exercises or assignment == "rnn_step_by_step"

@@ -1,14 +1,21 @@
 """The student's process: loads the submission's definitions and calls them on request.
 
-Started by runner.py as `python -I child.py READ_FD WRITE_FD`. It imports nothing of the
+Started by runner.py as `python -I child.py READ_FD WRITE_FD ...`. It imports nothing of the
 grader but protocol.py (by path), so no reference code or hidden expectation exists here.
 Everything it sends is treated as untrusted by the grading process.
+
+It loads the definitions once; each exercise then runs in a fork of it ("fork"), so that an
+exercise starts in a few milliseconds from the same clean state, and what goes wrong in one
+exercise (a crash, a hang, changed globals) stays there.
 """
 import builtins
 import copy
 import io
 import os
+import select
+import signal
 import sys
+import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -120,6 +127,16 @@ class Child:
                 else:
                     self.namespace[ref] = value
 
+    def fork(self, seconds):
+        """Serve one exercise in a fork of this process, then say how the fork ended."""
+        pid = FORK()
+        if pid == 0:
+            self.reply({"op": "forked"})
+            self.serve()
+            os._exit(0)
+        code, timed_out = wait_for(pid, seconds)
+        self.reply({"op": "ended", "code": code, "timed_out": timed_out})
+
     def serve(self):
         while True:
             try:
@@ -129,6 +146,8 @@ class Child:
             op = header.get("op")
             if op == "load":
                 self.load(value)
+            elif op == "fork":
+                self.fork(float(header.get("seconds", 20)))
             elif op == "call":
                 args = value
                 ok, result = self.call(header["function"], args, header.get("references", []))
@@ -146,6 +165,30 @@ class Child:
                 self.reply({"op": "results"}, results, True)
             else:
                 return
+
+
+FORK, KILL, WAITPID = os.fork, os.kill, os.waitpid  # before any student code can patch them
+
+
+def wait_for(pid, seconds):
+    """(exit code, or -signal; whether it was killed at the deadline) of the fork `pid`."""
+    deadline = time.monotonic() + seconds
+    try:
+        exited = os.pidfd_open(pid)  # readable when the fork ends: no polling
+    except (AttributeError, OSError):
+        exited = None
+    while True:
+        done, status = WAITPID(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status), False
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            KILL(pid, signal.SIGKILL)
+            return os.waitstatus_to_exitcode(WAITPID(pid, 0)[1]), True
+        if exited is not None:
+            select.select([exited], [], [], remaining)
+        else:
+            time.sleep(min(remaining, 0.002))
 
 
 def set_limits(memory_bytes, cpu_seconds, processes):

@@ -10,6 +10,7 @@ Where bubblewrap runs, the child also gets its own user, PID, network and IPC na
 and sees only the Python installation and a scratch folder: not the course directory,
 solutions/ or any results file. Its whole process tree dies with it.
 """
+import contextlib
 import functools
 import itertools
 import os
@@ -91,6 +92,8 @@ def isolation():
              "os.access(sys.argv[1], os.R_OK), sep='\\n')")
 
     def facts(uid=None):  # prefix, base prefix, "True" if it can read solutions/; or None
+        if python == sys.executable and uid is None:  # known without starting a process
+            return sys.prefix, sys.base_prefix, str(os.access(solution, os.R_OK))
         found = _probe([python, "-I", "-c", check, str(solution)], uid)
         return found.split("\n")[:3] if found else None
 
@@ -171,11 +174,15 @@ class DeadlineReader:
 
 
 class SandboxSession:
-    """A student's process holding the submission's definitions."""
+    """A student's process holding the submission's definitions.
 
-    def __init__(self, statements, references, limits=None):
-        """statements: [{"cell", "line", "source"}]; references: name -> reference function."""
-        self.references = references
+    Each exercise runs in a fork of it (`with session.exercise(references):`), which the
+    child ends and reports on. After any failure the session is spent: every later call
+    fails the same way, and the caller starts a new session for the next exercise."""
+
+    def __init__(self, statements, limits=None):
+        """statements: [{"cell", "line", "source"}]."""
+        self.references = {}
         self.limits = limits or Limits()
         self.failure = None  # once the process has failed, every later call fails the same way
         self.isolation = isolation()
@@ -208,8 +215,10 @@ class SandboxSession:
         self.writer = os.fdopen(self.to_child, "wb")
         self.load_errors = self._request({"op": "load"}, statements)[0]["errors"]
 
-    def _request(self, header, value):
-        """Send one request and return (reply header, value), answering reference calls."""
+    def _request(self, header, value, ending=False):
+        """Send one request and return (reply header, value), answering reference calls.
+
+        ending: the request ends the exercise's fork, so "ended" is the expected reply."""
         if self.failure:
             raise SandboxFailure(self.failure)
         try:
@@ -217,16 +226,44 @@ class SandboxSession:
             while True:
                 reader = DeadlineReader(self.from_child, self.deadline)
                 reply, reply_value = protocol.receive(reader, self.limits.reply_bytes)
+                if reply.get("op") == "ended" and not ending:  # the fork ended mid-call
+                    self._fail(self.TIMEOUT.format(self.limits.seconds) if reply.get("timed_out")
+                               else self._ending(reply.get("code")))
                 if reply.get("op") != "reference":
                     return reply, reply_value
                 self._answer_reference(reply.get("function"), reply_value)
         except TimeoutError:
-            self._fail(f"your code did not finish within {self.limits.seconds:g} s "
-                       "(an infinite loop, or far too much work?)")
+            self._fail(self.TIMEOUT.format(self.limits.seconds))
         except (EOFError, OSError):
             self._fail(self._death_reason())
         except (protocol.ProtocolError, ValueError) as error:
             self._fail(f"the process running your code sent an invalid answer ({error})")
+
+    TIMEOUT = "your code did not finish within {:g} s (an infinite loop, or far too much work?)"
+    FORK_MARGIN = 3.0  # the child reports a fork's timeout itself; this process waits longer
+
+    @contextlib.contextmanager
+    def exercise(self, references):
+        """Run one exercise in a fresh fork; references: name -> reference function."""
+        self.references = references
+        self.deadline = time.monotonic() + self.limits.seconds + self.FORK_MARGIN
+        try:
+            reply, _ = self._request({"op": "fork", "seconds": self.limits.seconds}, None)
+            if reply.get("op") != "forked":
+                self._fail("the process running your code sent an invalid answer")
+        except SandboxFailure:
+            pass  # every call in this exercise fails with the reason
+        try:
+            yield self
+        finally:
+            if not self.failure:  # end the fork; it must say so cleanly, or the session is spent
+                try:
+                    reply, _ = self._request({"op": "exit"}, None, ending=True)
+                except SandboxFailure:
+                    pass
+                else:
+                    if reply.get("op") != "ended" or reply.get("code") != 0:
+                        self._fail("the process running your code did not end cleanly")
 
     def _fail(self, reason):
         self.close()
@@ -257,15 +294,20 @@ class SandboxSession:
         code = self.process.returncode
         if code is not None and code > 128 and self.isolation.bubblewrap:
             code = 128 - code  # bwrap exits with 128 + the signal that ended its child
-        if code is not None and code < 0:
-            name = signal.Signals(-code).name
+        return self._ending(code)
+
+    @staticmethod
+    def _ending(code):
+        """A sentence for an exit code (negative: the signal that ended the process)."""
+        if isinstance(code, int) and -64 < code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
             hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed; memory?)",
                     "SIGSEGV": " (crashed)"}.get(name, "")
             return f"the process running your code was ended by {name}{hint}"
         return f"the process running your code exited (status {code}): sys.exit or os._exit?"
 
     def call(self, name, args, references=()):
-        """Call `name(*args)` in the student's process."""
+        """Call `name(*args)` in the student's process (in an exercise's fork)."""
         reply, value = self._request({"op": "call", "function": name,
                                       "references": list(references)}, list(args))
         printed = str(reply.get("printed", ""))[:4000]

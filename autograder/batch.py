@@ -1,0 +1,377 @@
+"""Grading a whole class: `python -m autograder grade-all SUBMISSIONS --assignment NAME`.
+
+Submissions are graded in parallel by long-lived worker processes, each of which keeps the
+reference and its cases in memory (`grade.prepared`). A worker grades one submission at a
+time with the usual sandboxed engine and writes that student's results as soon as they are
+known, so an interrupted run loses nothing and `--resume` skips what is already graded.
+A worker that dies or stops answering (a grader bug, or a student's process that escaped a
+weak isolation mode and killed it) costs that one submission: it is recorded with a reason
+and a fresh worker takes the next one.
+
+Outputs, under the output folder:
+    results/<student>.json    Gradescope's format, plus the submission's SHA-256
+    feedback/<student>.md     the feedback, for the student (and .html)
+    gradebook.sqlite          every total and exercise score (table `scores`)
+    scores.csv                one row per student: the total and each exercise
+    grading.log               what the workers printed (tracebacks of grader failures)
+"""
+import csv
+import hashlib
+import html
+import json
+import os
+import queue
+import re
+import select
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from . import exercises
+from .report import Report, replace_atomically
+
+WORKER_SLACK = 60.0   # seconds a worker may take beyond its submission's time limits
+
+
+def find_submissions(path, assignment):
+    """{student: notebook path} from nbgrader's layout or a flat folder of notebooks.
+
+    path: a course directory (holding submitted/), nbgrader's submitted/ folder
+    (submitted/<student>/<assignment>/<notebook>.ipynb), a folder of notebooks (the
+    student is the file name), or one notebook. A student folder without a notebook maps
+    to a path that does not exist, which grades as 0 with that reason."""
+    path = Path(path)
+    if path.is_file():
+        return {path.stem: path}
+    if (path / "submitted").is_dir():
+        path = path / "submitted"
+    folders = sorted(p for p in path.glob(f"*/{assignment}") if p.is_dir())
+    if folders:
+        found = {}
+        for folder in folders:
+            notebooks = sorted(folder.glob("*.ipynb"))
+            preferred = folder / f"{assignment}.ipynb"
+            found[folder.parent.name] = preferred if preferred.is_file() else \
+                (notebooks[0] if notebooks else preferred)
+        return found
+    return {notebook.stem: notebook for notebook in sorted(path.glob("*.ipynb"))}
+
+
+def sha256(path):
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def report_from_json(data):
+    """A Report rebuilt from results.json (its tests are what feedback and gradebooks need)."""
+    from .check import TestResult
+    extra = dict(data.get("extra_data", {}))
+    return Report(extra.pop("assignment", ""), extra.pop("max_score", 0.0),
+                  [TestResult(t["name"], t["score"], t["max_score"], t.get("output", ""))
+                   for t in data.get("tests", [])], data.get("output", ""), extra)
+
+
+def feedback_markdown(report, student):
+    lines = [f"# {report.assignment}: {report.score:g} / {report.max_score:g}", "",
+             f"Student: {student}", ""]
+    if report.output:
+        lines += ["```", report.output, "```", ""]
+    lines += ["| exercise | points |", "| --- | --- |"]
+    lines += [f"| {name} | {score:g} / {max_score:g} |"
+              for name, (score, max_score, _) in report.exercises().items()]
+    for name, (score, max_score, tests) in report.exercises().items():
+        lines += ["", f"## {name}: {score:g} / {max_score:g}"]
+        for test in tests:
+            lines += ["", f"**{test.name.split(': ', 1)[-1]}**: {test.score:g} / "
+                          f"{test.max_score:g}", "", "```", test.output, "```"]
+    return "\n".join(lines) + "\n"
+
+
+def feedback_html(markdown):
+    """The feedback page: the markdown's headings, table and code blocks, escaped."""
+    body, in_code = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            body.append("</pre>" if in_code else "<pre>")
+            in_code = not in_code
+        elif in_code:
+            body.append(html.escape(line))
+        elif line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            body.append(f"<h{level}>{html.escape(line[level:].strip())}</h{level}>")
+        elif line.startswith("| ") and "---" not in line:
+            cells = "".join(f"<td>{html.escape(c.strip())}</td>" for c in line.strip("|").split("|"))
+            body.append(f"<table><tr>{cells}</tr></table>")
+        elif line:
+            body.append(f"<p>{html.escape(line).replace('**', '')}</p>")
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><style>body{font-family:sans-"
+            "serif;max-width:60em}pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap}"
+            "td{padding:0 1em}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+class Outputs:
+    """The output folder: per-student files, written as each submission is graded."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def results(self, student):
+        return self.folder / "results" / f"{student}.json"
+
+    def graded(self, student, digest):
+        """The stored results for this exact submission, or None."""
+        try:
+            data = json.loads(self.results(student).read_text())
+        except (OSError, ValueError):
+            return None
+        return data if data.get("extra_data", {}).get("submission_sha256") == digest else None
+
+    def write(self, student, report):
+        report.write(self.results(student))
+        markdown = feedback_markdown(report, student)
+        replace_atomically(self.folder / "feedback" / f"{student}.md", markdown.encode())
+        replace_atomically(self.folder / "feedback" / f"{student}.html",
+                           feedback_html(markdown).encode())
+
+
+def grade_one(task, assignment_name, seconds):
+    """Worker side: grade one submission (its exercises one after another: the workers are
+    the parallelism); never raises."""
+    from .grade import grade_submission, zero_report
+    from .sandbox.runner import Limits
+    try:
+        report = grade_submission(task["path"], assignment_name, Limits(seconds=seconds), 1)
+    except Exception as error:  # a grader bug must not cost the class: log it, score it 0
+        import traceback
+        traceback.print_exc()
+        report = zero_report(exercises.load(assignment_name), "this submission could not be "
+                             f"graded because of an error in the grader ({type(error).__name__});"
+                             " please tell the course staff")
+    return report
+
+
+def record(outputs, student, report, digest):
+    report.extra.update(student=student, submission_sha256=digest)
+    outputs.write(student, report)
+
+
+def worker_main(assignment_name, output, seconds):
+    """`python -m autograder.batch ASSIGNMENT OUTPUT SECONDS`: grade the tasks read from
+    stdin (one JSON line each), write their files, and answer each with one JSON line."""
+    import resource
+    replies = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # anything printed while grading goes to the log, not into the replies
+    outputs = Outputs(output)
+    for line in sys.stdin:
+        task = json.loads(line)
+        started = time.monotonic()
+        report = grade_one(task, assignment_name, seconds)
+        record(outputs, task["student"], report, task["sha256"])
+        usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        replies.write(json.dumps({"student": task["student"], "seconds": time.monotonic() - started,
+                                  "worker_peak_mb": usage / 1024}) + "\n")
+        replies.flush()
+
+
+class Worker:
+    """A worker process, restarted when it dies."""
+
+    def __init__(self, assignment, output, seconds, log):
+        self.command = [sys.executable, "-m", "autograder.batch", assignment, str(output),
+                        str(seconds)]
+        self.log = log
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                        bufsize=1)
+
+    def grade(self, task, deadline):
+        """The worker's reply for task, or None if it died or overran the deadline."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+        try:
+            self.process.stdin.write(json.dumps(task) + "\n")
+            self.process.stdin.flush()
+            wait = deadline - time.monotonic()
+            if wait > 0 and select.select([self.process.stdout], [], [], wait)[0]:
+                line = self.process.stdout.readline()
+                if line:
+                    return json.loads(line)
+        except (OSError, ValueError):
+            pass
+        self.stop()
+        return None
+
+    def stop(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+def grade_all(submissions, assignment_name, output, jobs=None, resume=False, seconds=20.0,
+              on_graded=None, progress=True):
+    """Grade {student: notebook} in parallel; returns {student: Report}.
+
+    on_graded(student, report), if given, runs in this thread as each result arrives, as the
+    gradebooks are written: from one thread, in the order results come."""
+    assignment = exercises.load(assignment_name)
+    outputs = Outputs(output)
+    jobs = max(1, jobs or os.cpu_count() or 2)
+    reports, tasks = {}, queue.Queue()
+    for student, path in sorted(submissions.items()):
+        digest = sha256(path)
+        stored = outputs.graded(student, digest) if resume else None
+        if stored is not None:
+            reports[student] = report_from_json(stored)
+            record_in_gradebook(outputs.folder, assignment, student, reports[student])
+        else:
+            tasks.put({"student": student, "path": str(path), "sha256": digest})
+    todo = tasks.qsize()
+    done = Progress(len(submissions), len(reports), progress)
+    finished = queue.Queue()  # (student, report, worker's peak MB): recorded by this thread
+    # A submission's exercises run one after another inside a worker: the workers are the
+    # parallelism, and a hang costs at most every exercise's time limit.
+    limit = len(assignment.exercises) * seconds + WORKER_SLACK
+
+    with open(outputs.folder / "grading.log", "a") as log:
+        def drive():
+            worker = Worker(assignment_name, outputs.folder, seconds, log)
+            while True:
+                try:
+                    task = tasks.get_nowait()
+                except queue.Empty:
+                    break
+                reply = worker.grade(task, time.monotonic() + limit)
+                student = task["student"]
+                if reply is None:  # the worker died or hung: this submission only
+                    from .grade import zero_report
+                    report = zero_report(assignment, "grading stopped unexpectedly on this "
+                                         "submission (the grading process was killed or did "
+                                         "not answer); please tell the course staff")
+                    record(outputs, student, report, task["sha256"])
+                    finished.put((student, report, None))
+                else:
+                    data = json.loads(outputs.results(student).read_text())
+                    finished.put((student, report_from_json(data), reply["worker_peak_mb"]))
+            worker.stop()
+
+        threads = [threading.Thread(target=drive, daemon=True) for _ in range(min(jobs, todo))]
+        for thread in threads:
+            thread.start()
+        peaks = []
+        for _ in range(todo):
+            student, report, peak = finished.get()
+            reports[student] = report
+            peaks += [peak] if peak else []
+            record_in_gradebook(outputs.folder, assignment, student, report)
+            if on_graded:
+                on_graded(student, report)
+            done.step(student, report)
+        for thread in threads:
+            thread.join()
+    done.close()
+    write_csv(outputs.folder / "scores.csv", assignment, reports)
+    print(summary(assignment, reports, done.elapsed(), todo, peaks))
+    return reports
+
+
+class Progress:
+    """A bar (done/total, rate, ETA) on a terminal; a line per submission otherwise."""
+
+    def __init__(self, total, already, enabled):
+        self.started, self.total, self.count = time.monotonic(), total, already
+        self.bar = None
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+            size = os.get_terminal_size(sys.stderr.fileno())  # 0 x 0 where it is unknown
+            self.bar = tqdm(total=total, initial=already, unit="submission", file=sys.stderr,
+                            ncols=min(size.columns or 80, 100), nrows=size.lines or 24)
+        self.enabled = enabled
+
+    def step(self, student, report):
+        self.count += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.enabled:
+            print(f"[{self.count}/{self.total}] {student}: {report.score:g} / "
+                  f"{report.max_score:g}", file=sys.stderr, flush=True)
+
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def record_in_gradebook(folder, assignment, student, report):
+    """gradebook.sqlite: one row per student and exercise (exercise '' holds the total)."""
+    rows = [("", report.score, report.max_score)] + \
+        [(name, score, max_score) for name, (score, max_score, _) in report.exercises().items()]
+    db = sqlite3.connect(folder / "gradebook.sqlite")
+    with db:  # one transaction: a student's scores are all there or none are
+        db.execute("CREATE TABLE IF NOT EXISTS scores (assignment TEXT, student TEXT, "
+                   "exercise TEXT, score REAL, max_score REAL, "
+                   "PRIMARY KEY (assignment, student, exercise))")
+        db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
+                       [(assignment.name, student, *row) for row in rows])
+    db.close()
+
+
+def write_csv(path, assignment, reports):
+    names = [exercise.name for exercise in assignment.exercises]
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "total", *names])
+        for student, report in sorted(reports.items()):
+            scores = report.exercises()
+            writer.writerow([student, f"{report.score:g}",
+                             *[f"{scores[name][0]:g}" if name in scores else "" for name in names]])
+
+
+def summary(assignment, reports, elapsed, graded, peaks):
+    """The end-of-run account: histogram, the exercises most often failed, common messages."""
+    totals = [report.score / report.max_score * 100 for report in reports.values()]
+    lines = [f"{assignment.name}: {len(reports)} submissions ({graded} graded now in "
+             f"{elapsed:.1f} s" + (f", {graded / elapsed * 60:.0f} per minute" if graded else "")
+             + (f", worker peak memory {max(peaks):.0f} MB" if peaks else "") + ")"]
+    if not totals:
+        return lines[0]
+    lines.append(f"mean {statistics.mean(totals):.1f}%, median {statistics.median(totals):.1f}%")
+    lines.append("score histogram:")
+    bins = Counter(min(int(total // 10), 9) for total in totals)
+    for low in range(10):
+        label = f"{low * 10:3d}-{low * 10 + 10 if low < 9 else 100:<3d}%"
+        lines.append(f"  {label} {'#' * bins[low]} {bins[low] or ''}".rstrip())
+    failed, messages = Counter(), Counter()
+    for report in reports.values():
+        for name, (score, max_score, tests) in report.exercises().items():
+            if score < max_score - 1e-9:
+                failed[name] += 1
+            for test in tests:
+                if not test.passed:
+                    explanation = test.output.splitlines()[1:2] or test.output.splitlines()[:1]
+                    # numbers differ between students; the message is what recurs
+                    messages[re.sub(r"\d+(\.\d+)?", "N", explanation[0].strip())
+                             if explanation else "(no message)"] += 1
+    if failed:
+        lines.append("exercises most often failed:")
+        lines += [f"  {name}: {count} of {len(reports)}" for name, count in failed.most_common(5)]
+        lines.append("most common failure messages:")
+        lines += [f"  {count:4d} x {message[:100]}" for message, count in messages.most_common(5)]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    worker_main(sys.argv[1], sys.argv[2], float(sys.argv[3]))
