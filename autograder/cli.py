@@ -38,7 +38,11 @@ def grade_all_command(args):
         sys.exit(f"no submissions found in {args.submissions} (expected submitted/<student>/"
                  f"{args.assignment}/*.ipynb or a folder of .ipynb files)")
     output = args.output or str(Path("grades") / args.assignment)
-    grade_all(submissions, args.assignment, output, args.jobs, args.resume, args.timeout)
+    try:
+        grade_all(submissions, args.assignment, output, args.jobs, args.resume, args.timeout)
+    except KeyboardInterrupt:
+        sys.exit(f"\ninterrupted: what was graded is kept in {output}; run the same command "
+                 "with --resume to grade the rest")
     print(f"results, feedback, scores.csv and gradebook.sqlite in {output}")
 
 
