@@ -97,11 +97,13 @@ def isolation():
         found = _probe([python, "-I", "-c", check, str(solution)], uid)
         return found.split("\n")[:3] if found else None
 
-    if facts() is None and python != sys.executable:
+    found = facts()
+    if found is None:  # only another interpreter can fail: the grader's own imports numpy
         print(f"warning: RNN_KIT_SANDBOX_PYTHON={python} cannot import numpy; students' code "
               f"runs under {sys.executable}", file=sys.stderr)
         python = sys.executable
-    prefix, base_prefix, readable = facts()
+        found = facts()
+    prefix, base_prefix, readable = found
     prefixes = tuple(sorted({prefix, base_prefix} | {os.path.realpath(p)
                                                      for p in (prefix, base_prefix)}))
     user, readable = False, readable == "True"
