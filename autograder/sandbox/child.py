@@ -177,18 +177,22 @@ def wait_for(pid, seconds):
         exited = os.pidfd_open(pid)  # readable when the fork ends: no polling
     except (AttributeError, OSError):
         exited = None
-    while True:
-        done, status = WAITPID(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status), False
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            KILL(pid, signal.SIGKILL)
-            return os.waitstatus_to_exitcode(WAITPID(pid, 0)[1]), True
+    try:
+        while True:
+            done, status = WAITPID(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status), False
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                KILL(pid, signal.SIGKILL)
+                return os.waitstatus_to_exitcode(WAITPID(pid, 0)[1]), True
+            if exited is not None:
+                select.select([exited], [], [], remaining)
+            else:
+                time.sleep(min(remaining, 0.002))
+    finally:
         if exited is not None:
-            select.select([exited], [], [], remaining)
-        else:
-            time.sleep(min(remaining, 0.002))
+            os.close(exited)
 
 
 def set_limits(memory_bytes, cpu_seconds, processes):
