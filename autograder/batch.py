@@ -22,6 +22,7 @@ import json
 import os
 import queue
 import re
+import resource
 import select
 import sqlite3
 import statistics
@@ -29,11 +30,15 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 
 from . import exercises
+from .check import TestResult
+from .grade import grade_submission, zero_report
 from .report import Report, replace_atomically
+from .sandbox.runner import Limits
 
 WORKER_SLACK = 60.0   # seconds a worker may take beyond its submission's time limits
 
@@ -71,7 +76,6 @@ def sha256(path):
 
 def report_from_json(data):
     """A Report rebuilt from results.json (its tests are what feedback and gradebooks need)."""
-    from .check import TestResult
     extra = dict(data.get("extra_data", {}))
     return Report(extra.pop("assignment", ""), extra.pop("max_score", 0.0),
                   [TestResult(t["name"], t["score"], t["max_score"], t.get("output", ""))
@@ -145,12 +149,9 @@ class Outputs:
 def grade_one(task, assignment_name, seconds):
     """Worker side: grade one submission (its exercises one after another: the workers are
     the parallelism); never raises."""
-    from .grade import grade_submission, zero_report
-    from .sandbox.runner import Limits
     try:
         report = grade_submission(task["path"], assignment_name, Limits(seconds=seconds), 1)
     except Exception as error:  # a grader bug must not cost the class: log it, score it 0
-        import traceback
         traceback.print_exc()
         report = zero_report(exercises.load(assignment_name), "this submission could not be "
                              f"graded because of an error in the grader ({type(error).__name__});"
@@ -166,7 +167,6 @@ def record(outputs, student, report, digest):
 def worker_main(assignment_name, output, seconds):
     """`python -m autograder.batch ASSIGNMENT OUTPUT SECONDS`: grade the tasks read from
     stdin (one JSON line each), write their files, and answer each with one JSON line."""
-    import resource
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything printed while grading goes to the log, not into the replies
     outputs = Outputs(output)
@@ -255,7 +255,6 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
                 reply = worker.grade(task, time.monotonic() + limit)
                 student = task["student"]
                 if reply is None:  # the worker died or hung: this submission only
-                    from .grade import zero_report
                     report = zero_report(assignment, "grading stopped unexpectedly on this "
                                          "submission (the grading process was killed or did "
                                          "not answer); please tell the course staff")

@@ -2,8 +2,9 @@
 
     read notebook -> extract definitions -> run in sandbox -> compare -> diagnose -> report
 
-Each exercise runs in its own student process, in parallel, with reference behaviour for
-the functions it depends on; the reference itself stays in this process.
+The submission's definitions load in a student process, and each exercise runs in a fork
+of it (a few lanes of them in parallel), with reference behaviour for the functions it
+depends on; the reference itself stays in this process.
 """
 import functools
 import os

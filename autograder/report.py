@@ -82,11 +82,10 @@ class Report:
                                  name=test.name)
             properties(case, {"score": points(test.score), "max_score": points(test.max_score)})
             if not test.passed:
-                output = readable(test.output)
-                failure = ET.SubElement(case, "failure", message=output.split("\n", 1)[0])
-                failure.text = output
+                failure = ET.SubElement(case, "failure", message=test.output.split("\n", 1)[0])
+                failure.text = test.output  # already readable (check._result)
         if self.output:
-            ET.SubElement(suite, "system-out").text = readable(self.output)
+            ET.SubElement(suite, "system-out").text = self.output
         ET.indent(root)
         return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 

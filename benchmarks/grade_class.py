@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.grade_one import environment, nbgrader  # noqa: E402
+from benchmarks.grade_one import environment, nbgrader, released_course  # noqa: E402
 from tests.submissions import HERE, notebook, write  # noqa: E402
 
 ASSIGNMENT = "rnn_step_by_step"
@@ -70,10 +70,7 @@ def main():
     students = synthetic_class(args.submissions)
     with tempfile.TemporaryDirectory() as scratch:
         course = Path(scratch) / "course"
-        course.mkdir()
-        shutil.copytree(ROOT / "assignments", course / "assignments")
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        nbgrader(course, "generate_assignment", ASSIGNMENT)
+        released_course(course, ASSIGNMENT)
         for student, nb in students.items():
             folder = course / "submitted" / student / ASSIGNMENT
             folder.mkdir(parents=True)

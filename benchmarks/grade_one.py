@@ -66,12 +66,18 @@ def nbgrader(course, *args):
                 "--log-level=ERROR"], course)
 
 
-def make_course(scratch, assignment):
-    course = scratch / f"course-{assignment}"
+def released_course(course, assignment):
+    """A new nbgrader course directory with `assignment` released; returns the seconds
+    generate_assignment took."""
     course.mkdir()
     shutil.copytree(ROOT / "assignments", course / "assignments")
     shutil.copy(ROOT / "nbgrader_config.py", course)
-    seconds = nbgrader(course, "generate_assignment", assignment)
+    return nbgrader(course, "generate_assignment", assignment)
+
+
+def make_course(scratch, assignment):
+    course = scratch / f"course-{assignment}"
+    seconds = released_course(course, assignment)
     for name in NOTEBOOKS:
         folder = course / "submitted" / Path(name).stem / assignment
         folder.mkdir(parents=True)

@@ -67,16 +67,23 @@ def visible_text(page):
     return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
+def submitted_course(course, assignment=ASSIGNMENT, notebooks=None):
+    """A course directory with `assignment` released and each student's notebook
+    ({student: notebook}, default STUDENTS) in submitted/, as nbgrader's collect leaves it."""
     shutil.copytree(ROOT / "assignments", course / "assignments")
     shutil.copy(ROOT / "nbgrader_config.py", course)
-    nbgrader(course, "generate_assignment", ASSIGNMENT)
-    for student, make in STUDENTS.items():
-        folder = course / "submitted" / student / ASSIGNMENT
+    nbgrader(course, "generate_assignment", assignment)
+    notebooks = notebooks or {student: make() for student, make in STUDENTS.items()}
+    for student, notebook_json in notebooks.items():
+        folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
-        write(make(), folder / f"{ASSIGNMENT}.ipynb")
+        write(notebook_json, folder / f"{assignment}.ipynb")
+    return course
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = submitted_course(tmp_path_factory.mktemp("course"))
     nbgrader(course, "autograde", ASSIGNMENT, "--create", "--force")
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
     nbgrader(course, "export", f"--to={course / 'grades.csv'}")
@@ -222,14 +229,9 @@ DINO = "dinosaurus_island"
 def dino_course(tmp_path_factory):
     """Real nbgrader on the bundled dinosaurus examples: sampling and training graded in the
     kernel must give the scores the CLI gives."""
-    course = tmp_path_factory.mktemp("dino-course")
-    shutil.copytree(ROOT / "assignments", course / "assignments")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    nbgrader(course, "generate_assignment", DINO)
-    for student in ("correct", "typical_bugs"):
-        folder = course / "submitted" / student / DINO
-        folder.mkdir(parents=True)
-        shutil.copy(HERE / DINO / f"{student}.ipynb", folder / f"{DINO}.ipynb")
+    course = submitted_course(tmp_path_factory.mktemp("dino-course"), DINO, {
+        student: json.loads((HERE / DINO / f"{student}.ipynb").read_text())
+        for student in ("correct", "typical_bugs")})
     nbgrader(course, "autograde", DINO, "--create", "--force")
     return course
 
@@ -253,14 +255,7 @@ def test_dinosaurus_nbgrader_scores_equal_cli(dino_course, student):
 @pytest.fixture(scope="module")
 def safe_course(tmp_path_factory):
     """nbgrader's course workflow with `python -m autograder nbgrader` instead of autograde."""
-    course = tmp_path_factory.mktemp("safe-course")
-    shutil.copytree(ROOT / "assignments", course / "assignments")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    nbgrader(course, "generate_assignment", ASSIGNMENT)
-    for student, make in STUDENTS.items():
-        folder = course / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        write(make(), folder / f"{ASSIGNMENT}.ipynb")
+    course = submitted_course(tmp_path_factory.mktemp("safe-course"))
     done = subprocess.run([sys.executable, "-m", "autograder", "nbgrader", ASSIGNMENT,
                            f"--course={course}"], cwd=course, env=environment(),
                           capture_output=True, text=True, timeout=600)

