@@ -44,8 +44,11 @@ def indices(value):
 
 
 class Behaviour:
-    """Shared by the checks below: `aspects` are (label, share of the points) pairs."""
+    """Shared by the checks below: `aspects` are (label, share of the points) pairs;
+    `observed_seeds`: seeds on which the reference's own function runs when a case is built,
+    so that the calls it makes shape the stand-ins (standins.Bounded)."""
     aspects = ()
+    observed_seeds = ()
 
     def verdict(self, label, ok, lines):
         return Verdict(label, dict(self.aspects)[label], ok, lines)
@@ -68,6 +71,7 @@ class SamplingCheck(Behaviour):
     # seed + step (as a well-known course's does) then never reuses another sample's stream.
     stride: int = 1000
     run: int = 0                    # another run draws independent seeds and V (for calibration)
+    observed_seeds: tuple = (0, 1000, 2000, 3000, 4000)
     alpha: float = 1e-6             # false-failure probability bound for a correct sampler
 
     @property
@@ -95,7 +99,8 @@ class SamplingCheck(Behaviour):
         if self.newline in sample[:-1]:
             return f"continues after a newline (only the last index may be one){shown}"
         if len(sample) > self.cap + 1:
-            return f"has {len(sample) - 1} characters; at most {self.cap} are drawn{shown}"
+            drawn = f"has {len(sample) - 1} characters" if reveal else "has too many characters"
+            return f"{drawn}; at most {self.cap} are drawn{shown}"
         return None
 
     def conditionals(self, parameters, functions, expectation):
@@ -120,7 +125,7 @@ class SamplingCheck(Behaviour):
         parameters, char_to_ix = case.args[0], case.args[1]
         vocab_size = parameters["by"].shape[0]
         name = exercise.name
-        first = session.call(name, [parameters, char_to_ix, 0], exercise.uses)
+        first = session.call(name, [parameters, char_to_ix, 0], case.standins(exercise))
         if not first.ok:
             return self.failed(*explain_error(first.error, name, not case.hidden))
         verdicts = []
@@ -131,7 +136,7 @@ class SamplingCheck(Behaviour):
         while len(stream) < self.values and seed < self.rounds * self.seeds:
             batch = session.call_many(name, [[(first_seed + s) * self.stride]
                                              for s in range(seed, seed + self.seeds)],
-                                      exercise.uses, common=[parameters, char_to_ix])
+                                      case.standins(exercise), common=[parameters, char_to_ix])
             for sample in map(indices, batch):
                 problem = self.structure(sample, vocab_size, not case.hidden)
                 if problem:
@@ -144,14 +149,15 @@ class SamplingCheck(Behaviour):
                     stream.append(cdf_below + uniform.random() * float(p[k]))
             seed += self.seeds
         if indices(first.value) is None:
-            structure = [f"expected a list of indices, got {describe_type(first.value)}"]
+            structure = [f"expected a list of indices, got "
+                         f"{describe_type(first.value, not case.hidden)}"]
         elif problems:
             structure = [f"{len(problems)} of {seed} samples are malformed; e.g. one {problems[0]}"]
         else:
             structure = [f"{seed} samples: indices in range, one newline at the end"]
         verdicts.append(self.verdict("structure", indices(first.value) is not None and not problems,
                                      structure))
-        again = session.call(name, [parameters, char_to_ix, 0], exercise.uses)
+        again = session.call(name, [parameters, char_to_ix, 0], case.standins(exercise))
         same = again.ok and indices(again.value) == indices(first.value)
         verdicts.append(self.verdict("same seed, same names", same, [
             "the same seed gives the same names" if same else
@@ -159,7 +165,8 @@ class SamplingCheck(Behaviour):
         verdicts.append(self.distribution_verdict(stream, functions.get(self.step) is None))
         capped = self.capped_parameters(parameters)
         lengths = [indices(v) for v in session.call_many(
-            name, [[s * self.stride] for s in range(5)], exercise.uses, common=[capped, char_to_ix])]
+            name, [[s * self.stride] for s in range(5)], case.standins(exercise),
+            common=[capped, char_to_ix])]
         capped_ok = all(s is not None and len(s) == self.cap + 1 and self.newline not in s[:-1]
                         and s[-1] == self.newline for s in lengths)
         shown = [len(s) - 1 if s else None for s in lengths]
@@ -209,13 +216,14 @@ class TrainingCheck(Behaviour):
         return total / len(names)
 
     def grade(self, exercise, session, case, functions):
-        outcome = session.call(exercise.name, case.args, exercise.uses)
+        outcome = session.call(exercise.name, case.args, case.standins(exercise))
         if not outcome.ok:
             return self.failed(*explain_error(outcome.error, exercise.name, not case.hidden))
         value = outcome.value
         expected = case.expected
         if not isinstance(value, (tuple, list)) or len(value) != 2 or not isinstance(value[0], dict):
-            return self.failed("expected (parameters, last_name), got " + describe_type(value))
+            return self.failed("expected (parameters, last_name), got " +
+                               describe_type(value, not case.hidden))
         parameters, shapes = value[0], expected["shapes"]
         wrong = [f"{key}: expected shape {tuple(shape)}, got "
                  f"{getattr(parameters.get(key), 'shape', describe_type(parameters.get(key)))}"

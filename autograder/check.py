@@ -2,7 +2,8 @@
 
 The same function serves every path. A "session" runs the student's code: the sandboxed
 child process (CLI), or the notebook's own kernel (public checks, nbgrader's hidden tests).
-A session offers `call(name, args, references)` and `call_many(name, args_list)`.
+A session offers `call(name, args, standins)` and `call_many(name, args_list, standins)`;
+the stand-ins (standins.py) answer the student's calls of the functions an exercise uses.
 """
 import copy
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ def _result(exercise, label, weight, ok, lines):
                       round(weight, 6), readable("\n".join(lines)))
 
 
-def returned_parts(exercise, value):
-    """Split a returned value into named parts, or say why its structure is wrong."""
+def returned_parts(exercise, value, reveal=True):
+    """Split a returned value into named parts, or say why its structure is wrong (without
+    the student's count where reveal is False: code that saw a hidden case chose it)."""
     names = exercise.outputs
     if exercise.gradient and not names:
         if not isinstance(value, dict):
@@ -52,32 +54,36 @@ def returned_parts(exercise, value):
         return {names[0] if names else f"{exercise.name}(...)": value}, None
     if not isinstance(value, (tuple, list)) or len(value) != len(names):
         count = len(value) if isinstance(value, (tuple, list)) else 1
-        return None, f"expected {len(names)} return values ({', '.join(names)}), got {count}"
+        got = f", got {count}" if reveal else ""
+        return None, f"expected {len(names)} return values ({', '.join(names)}){got}"
     return dict(zip(names, value)), None
 
 
 def check_case(exercise, case, session):
     """(ok, explanation lines, student's value or None, args after the call)."""
     try:
-        outcome = session.call(exercise.name, case.args, exercise.uses)
+        outcome = session.call(exercise.name, case.args, case.standins(exercise))
     except SandboxFailure as failure:
         return False, [str(failure)], None, None
+    # The first call the grader would not answer explains a failure; the rest follow from it.
+    refused = outcome.refusals[0].splitlines() if outcome.refusals else []
     if not outcome.ok:
-        return False, explain_error(outcome.error, exercise.name, not case.hidden), None, None
-    parts, problem = returned_parts(exercise, outcome.value)
+        return False, explain_error(outcome.error, exercise.name, not case.hidden) + refused, \
+            None, None
+    parts, problem = returned_parts(exercise, outcome.value, not case.hidden)
     expected, _ = returned_parts(exercise, case.expected)
     if problem:
         return False, [problem], None, outcome.args_after
     differences = [d for name in expected
                    for d in compare(expected[name], parts.get(name), name, exercise.rtol,
-                                    exercise.atol)]
+                                    exercise.atol, name in exercise.caches)]
     if exercise.inputs_after == "updated":  # the in-place update is part of the result
         differences += [d for name, ref, st in zip(case.arg_names, case.args_after,
                                                    outcome.args_after or [])
                         for d in compare(ref, st, f"{name} (after the call)", exercise.rtol,
                                          exercise.atol)]
     lines = explain(differences, exercise.rtol, exercise.atol, bool(exercise.gradient),
-                    not case.hidden)
+                    not case.hidden) + (refused if differences else [])
     if differences and outcome.printed and not case.hidden:
         lines.append(f"your function printed: {outcome.printed[:500]}")
     return not differences, lines, parts, outcome.args_after

@@ -22,18 +22,24 @@ class Difference:
     detail: str = ""
 
 
-def describe_type(value):
+def describe_type(value, reveal=True):
+    """In words; reveal=False (hidden cases): no name or shape that the student's code chose."""
     if isinstance(value, Opaque):
-        return f"a {value.type_name} object"
+        return f"a {value.type_name} object" if reveal else "an object of another type"
     if isinstance(value, np.ndarray):
-        return f"a NumPy array of shape {value.shape}"
+        return f"a NumPy array of shape {value.shape}" if reveal else "a NumPy array"
     return {tuple: "a tuple", list: "a list", dict: "a dict", type(None): "None", bool: "a bool",
             str: "a string", int: "a number", float: "a number"}.get(type(value), "a value")
 
 
-def compare(ref, st, path, rtol, atol):
-    """All differences between ref and st, at most one for each place in the structure."""
+def compare(ref, st, path, rtol, atol, numbers_for_arrays=False):
+    """All differences between ref and st, at most one for each place in the structure.
+
+    numbers_for_arrays: a number where ref has an array is equal when every entry is."""
     if isinstance(ref, np.ndarray):
+        if (numbers_for_arrays and isinstance(st, NUMBER) and not isinstance(st, bool)
+                and np.allclose(ref, st, rtol=rtol, atol=atol)):
+            return []
         return compare_arrays(ref, st, path, rtol, atol)
     if isinstance(ref, (tuple, list)):
         if not isinstance(st, (tuple, list)):
@@ -42,7 +48,7 @@ def compare(ref, st, path, rtol, atol):
         if len(st) != len(ref):
             return [Difference(path, "length", ref, st, f"expected {len(ref)} items, got {len(st)}")]
         return [d for i, (r, s) in enumerate(zip(ref, st))
-                for d in compare(r, s, f"{path}[{i}]", rtol, atol)]
+                for d in compare(r, s, f"{path}[{i}]", rtol, atol, numbers_for_arrays)]
     if isinstance(ref, dict):
         if not isinstance(st, dict):
             return [Difference(path, "type", ref, st, f"expected a dict, got {describe_type(st)}")]
@@ -52,7 +58,8 @@ def compare(ref, st, path, rtol, atol):
             parts = ([f"missing keys {missing}"] if missing else []) + \
                     ([f"unexpected keys {extra}"] if extra else [])
             return [Difference(path, "keys", ref, st, "; ".join(parts))]
-        return [d for k in ref for d in compare(ref[k], st[k], f"{path}[{k!r}]", rtol, atol)]
+        return [d for k in ref
+                for d in compare(ref[k], st[k], f"{path}[{k!r}]", rtol, atol, numbers_for_arrays)]
     if isinstance(ref, NUMBER) and not isinstance(ref, bool):
         if isinstance(st, NUMBER) and not isinstance(st, bool) and np.isclose(st, ref, rtol, atol):
             return []

@@ -9,12 +9,12 @@ the explanation is the grader's own words, shapes, counts and indices: no value,
 message, nothing the student's code printed, so that neither hidden inputs nor expected
 outputs reach the student through feedback.
 """
+import builtins
 import re
 
 import numpy as np
 
 from .compare import describe_type, relative_error
-from .sandbox.protocol import Opaque
 
 MAX_DIFFERENCES_SHOWN = 3
 
@@ -66,18 +66,24 @@ def hidden_detail(difference):
     """A difference in words that carry no value of the case and no text of the student's."""
     kind, ref, st = difference.kind, difference.ref, difference.st
     if kind == "type":
-        got = "an object of another type" if isinstance(st, Opaque) else describe_type(st)
+        got = describe_type(st, reveal=False)
         return f"expected {describe_type(ref)}, got {got}"
     if kind == "keys":
         missing = [k for k in ref if k not in st]
-        extra = len([k for k in st if k not in ref])
+        extra = any(k not in ref for k in st)
         return "; ".join(([f"missing keys {missing}"] if missing else []) +
-                         ([f"{extra} unexpected keys"] if extra else []))
+                         (["unexpected keys"] if extra else []))
     if kind == "finite":
         return f"{int((~np.isfinite(st)).sum())} entries are not finite"
     if kind == "values":
         return "the value differs from the expected one"
-    return difference.detail  # length, shape, dtype: numbers the public case shows alike
+    # The student's shape or length was chosen by code that saw the hidden inputs: only the
+    # reference's is shown.
+    if kind == "shape":
+        return f"wrong shape (expected {ref.shape})"
+    if kind == "length":
+        return f"wrong number of items (expected {len(ref)})"
+    return difference.detail  # dtype: one of the few the protocol accepts
 
 
 def explain(differences, rtol, atol, gradient=False, reveal=True):
@@ -98,28 +104,35 @@ def explain(differences, rtol, atol, gradient=False, reveal=True):
     return lines
 
 
-LOCATION = re.compile(r"cell \d+, line \d+, in [A-Za-z_]\w*")
+def exception_name(kind):
+    """A builtin exception's name, or "an exception": a class the student's code defined
+    could be named after the hidden inputs."""
+    found = getattr(builtins, kind, None)
+    return kind if isinstance(found, type) and issubclass(found, BaseException) else "an exception"
+
+
+def location(frame, reveal):
+    """`cell 'rnn_forward', line 7, in f: text` (hidden cases: the cell and line only, which
+    the grader checked exist in the submission)."""
+    cell, line, function, text = frame
+    place = (f"cell '{cell}', " if cell else "") + f"line {line}"
+    return place if not reveal else f"{place}, in {function}" + (f": {text}" if text else "")
 
 
 def explain_error(error, name, reveal=True):
     """A student-facing account of an exception raised by the student's code.
 
-    Hidden cases (reveal=False) give the type and the lines of the student's code, not the
-    message: a message could carry the hidden inputs."""
+    Hidden cases (reveal=False) give a builtin exception's name and the cells and lines of
+    the student's code, not the message: a message could carry the hidden inputs."""
     kind, message = str(error.get("type", "exception")), str(error.get("message", ""))
     if kind == "NotImplementedError":
         return [f"{name} is not implemented yet (it raises NotImplementedError)"]
     if not reveal:
-        kind = kind if re.fullmatch(r"[A-Za-z_]\w{0,60}", kind) else "an exception"
-        lines = [f"{name} raised {kind} (its message is shown for the public case only)"]
+        lines = [f"{name} raised {exception_name(kind)} (its message is shown for the public "
+                 "case only)"]
     else:
         lines = [f"{name} raised {kind}: {message}".rstrip(": ")]
     if kind == "MemoryError":
         lines[0] += " (your code ran out of its memory limit: is an array far too large?)"
-    for where in error.get("where", []):
-        where = str(where)
-        if not reveal:  # "cell 3, line 7, in f", without the text of the line
-            where = LOCATION.match(where).group() if LOCATION.match(where) else None
-        if where:
-            lines.append(f"  at {where}")
+    lines += [f"  at {location(frame, reveal)}" for frame in error.get("where", [])]
     return lines

@@ -107,7 +107,7 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
             own_errors = [f"defining cell '{e['cell']}' (line {e['line']}) raised {e['type']}: "
                           f"{e['message']}" for e in session.load_errors
                           if e["cell"] == exercise.name]
-            with session.exercise(reference.functions(exercise.uses)):
+            with session.exercise():
                 done[exercise.name] = check_exercise(assignment, exercise, session, cases,
                                                      notes_here + own_errors,
                                                      reference.functions()), session.load_errors

@@ -7,6 +7,7 @@ student's notebook only the public case is available, from the file `release` wr
 import base64
 import contextlib
 import copy
+import functools
 import io
 import importlib.util
 import json
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .compare import compare
+from . import standins
 from .sandbox import protocol
 
 PACKAGE = Path(__file__).resolve().parent
@@ -38,12 +39,25 @@ class Case:
     forward_inputs: dict | None = None   # for a backward: the forward's named inputs
     upstream: dict | None = None         # for a backward: upstream argument -> gradient
     args_after: list | None = None       # the arguments after the reference's call
-    replies: dict | None = None          # public case: {used function: [[args, result, args after]]}
+    # The reference's own calls of the functions this exercise uses, made on this case:
+    # {name: {"signature": standins.signature_data, "calls": [standins.run's records]}}
+    replies: dict | None = None
+    bounded: dict | None = None          # behaviour-graded: {name: standins.Bounded}
 
     @property
     def hidden(self):
         """Feedback on a hidden case reveals none of its values (diagnose.py)."""
         return self.label != "public case"
+
+    def standins(self, exercise):
+        """{name: stand-in} for each function the exercise uses (see standins.py): Replay of
+        exactly the calls the reference made on this case, or for a behaviour-graded
+        exercise, Bounded."""
+        if self.bounded is not None:
+            return self.bounded
+        return {name: standins.Replay(name, standins.signature_of(data["signature"]),
+                                      data["calls"], exercise, not self.hidden)
+                for name, data in (self.replies or {}).items()}
 
 
 EXPECTATIONS = {}
@@ -72,32 +86,47 @@ class SolutionReference:
         functions = {name: value for name, value in vars(self.module).items() if callable(value)}
         return functions if names is None else {name: functions[name] for name in names}
 
-    def expected(self, exercise, args, record):
-        """(result, arguments after the call, and with `record` the calls it made to the
-        functions it uses) of the reference."""
-        replies = {name: [] for name in exercise.uses} if record else None
-        originals = {name: getattr(self.module, name) for name in exercise.uses} if record else {}
-
-        def recorder(name, function):
-            def recorded(*call_args, **call_kwargs):
-                before = protocol.normalise([list(call_args), call_kwargs])
-                result = function(*call_args, **call_kwargs)
-                after = protocol.normalise(list(call_args))
-                changed = compare(before[0], after, "", 0.0, 0.0)  # in place: replay the changes
-                replies[name].append([before, protocol.normalise(result), after if changed else None])
-                return result
-            return recorded
+    @contextlib.contextmanager
+    def replaced(self, wrappers):
+        """The module's functions wrapped (name -> wrapper(function)) while inside."""
+        originals = {name: getattr(self.module, name) for name in wrappers}
         try:
-            for name, function in originals.items():
-                setattr(self.module, name, recorder(name, function))
-            work = copy.deepcopy(args)
-            result = getattr(self.module, exercise.name)(*work)
-            return protocol.normalise(result), protocol.normalise(work), replies
+            for name, wrap in wrappers.items():
+                setattr(self.module, name, wrap(originals[name]))
+            yield
         finally:
             for name, function in originals.items():
                 setattr(self.module, name, function)
 
-    def case(self, exercise, label, dims, seed, record=False):
+    def expected(self, exercise, args):
+        """(result, arguments after the call, and the calls it made to the functions it
+        uses, as Case.replies) of the reference."""
+        calls = {name: [] for name in exercise.uses}
+        with self.replaced({name: functools.partial(standins.recorder, calls=calls[name])
+                            for name in exercise.uses}):
+            work = copy.deepcopy(args)
+            result = getattr(self.module, exercise.name)(*work)
+        replies = {name: {"signature": standins.signature_data(getattr(self.module, name)),
+                          "calls": calls[name]} for name in exercise.uses}
+        return protocol.normalise(result), protocol.normalise(work), replies
+
+    def behaviour_standins(self, exercise, args):
+        """{name: Bounded} for the functions a behaviour-graded exercise uses, shaped by the
+        reference's own calls on the case: its expectation (a training run), and its own
+        function run on a few seeds where the case's last argument is one."""
+        observations = {name: standins.Observation(args) for name in exercise.uses}
+        with self.replaced({name: functools.partial(standins.observer,
+                                                    observation=observations[name])
+                            for name in exercise.uses}):
+            with contextlib.redirect_stdout(io.StringIO()):  # a reference model prints
+                expectation = exercise.behaviour.expectation(self.functions(),
+                                                             copy.deepcopy(args))
+                for seed in exercise.behaviour.observed_seeds:
+                    getattr(self.module, exercise.name)(*copy.deepcopy(args), seed)
+        return expectation, {name: standins.Bounded(name, getattr(self.module, name), observation)
+                             for name, observation in observations.items()}
+
+    def case(self, exercise, label, dims, seed):
         rng = np.random.default_rng(seed)
         named = exercise.inputs(rng, dims)
         check = exercise.gradient
@@ -105,10 +134,9 @@ class SolutionReference:
             args = list(named.values())
             key = (self.assignment.name, exercise.name, label)
             if key not in EXPECTATIONS:  # e.g. a reference training run: once per process
-                with contextlib.redirect_stdout(io.StringIO()):  # a reference model prints
-                    EXPECTATIONS[key] = exercise.behaviour.expectation(self.functions(),
-                                                                       copy.deepcopy(args))
-            return Case(label, str(dims), list(named), args, EXPECTATIONS[key])
+                EXPECTATIONS[key] = self.behaviour_standins(exercise, args)
+            expectation, bounded = EXPECTATIONS[key]
+            return Case(label, str(dims), list(named), args, expectation, bounded=bounded)
         if check is None:
             args, arg_names, forward_inputs, upstream = list(named.values()), list(named), None, None
         else:
@@ -119,7 +147,7 @@ class SolutionReference:
                     copy.deepcopy(named[name]) if name in named else outputs[check.cache]
                     for name in check.args]
             arg_names, forward_inputs = list(check.args), named
-        expected, args_after, replies = self.expected(exercise, args, record)
+        expected, args_after, replies = self.expected(exercise, args)
         return Case(label, str(dims), arg_names, args, expected, forward_inputs, upstream,
                     args_after, replies)
 
@@ -141,10 +169,10 @@ def public_data(reference):
     """{exercise: its public case}, as written to autograder/public/<assignment>.json."""
     data = {}
     for exercise in reference.assignment.exercises:
-        case = reference.case(exercise, *next(reference.assignment.cases(exercise.name)),
-                              record=True)
+        case = reference.case(exercise, *next(reference.assignment.cases(exercise.name)))
         if exercise.inputs_after != "updated":
             case.args_after = None  # only an in-place update needs them: keep the file small
+        case.bounded = None  # reference code: never in a student's hands
         data[exercise.name] = _dump(case.__dict__)
     return data
 
@@ -153,8 +181,7 @@ class PublicReference:
     """The public case of each exercise, read from the data file.
 
     It holds no reference code. For the functions an exercise uses, it replays the answers
-    the reference gave while computing the public case; a call it has no answer for goes to
-    the student's own function.
+    the reference gave while computing the public case (Case.standins).
     """
 
     def __init__(self, assignment):
@@ -164,17 +191,3 @@ class PublicReference:
 
     def cases(self, exercise):
         return [Case(**_load(self.data[exercise.name]))]
-
-    @staticmethod
-    def replay(recorded, own):
-        def reference(*args, **kwargs):
-            called = protocol.normalise([list(args), kwargs])
-            for recorded_args, result, args_after in recorded:
-                if not compare(recorded_args, called, "", 1e-12, 1e-300):
-                    for original, updated in zip(args, copy.deepcopy(args_after or [])):
-                        protocol.write_back(original, updated)
-                    return copy.deepcopy(result)
-            if own is None:
-                raise NameError("a function this exercise uses is not defined")
-            return own(*args, **kwargs)
-        return reference

@@ -288,13 +288,8 @@ def sample(parameters, char_to_ix, seed):
     indices -- list of the sampled character indices; it ends with the newline's index, which occurs
                nowhere else, and holds at most 50 other characters
     """
-    Waa = parameters["Waa"]
-    Wax = parameters["Wax"]
-    Wya = parameters["Wya"]
-    by = parameters["by"]
-    b = parameters["b"]
-    vocab_size = by.shape[0]
-    n_a = Waa.shape[1]
+    vocab_size = parameters["by"].shape[0]
+    n_a = parameters["Waa"].shape[1]
 
     # The first input is the zero vector: no character has been generated yet.
     x = np.zeros((vocab_size, 1))
@@ -307,8 +302,7 @@ def sample(parameters, char_to_ix, seed):
 
     # 50 characters at most, so a model that never predicts the newline cannot loop forever.
     while idx != newline_character and len(indices) != 50:
-        a = np.tanh(Wax @ x + Waa @ a_prev + b)
-        y = softmax(Wya @ a + by)
+        a, y = rnn_step_forward(parameters, a_prev, x)
 
         idx = rng.choice(vocab_size, p=y.ravel())
         indices.append(idx)

@@ -22,6 +22,7 @@ EXPLANATIONS = {"rnn_step_by_step": {
     "yt_pred_from_a_prev": ["yt_pred: values differ"],
     "a_next_started_at_zeros": ["a: values differ"],
     "lstm_concat_order": ["a_next: values differ"],
+    "lstm_memory_view_of_output": ["caches[0][0][3]: values differ"],
 }, "dinosaurus_island": {
     "missing_waa_transpose": ["gradients['da_next']: values differ"],
     "sample_argmax": ["not drawn from the model's distribution"],

@@ -33,20 +33,19 @@ MODES = {
 @pytest.fixture(autouse=True, params=list(MODES))
 def mode(request, monkeypatch):
     """Grade in one mode. Without bubblewrap the course must be closed to other users, as
-    the README tells an instructor: here solutions/ is, for the length of the test."""
+    the README tells an instructor: here the course directory is, for the length of the test."""
     for name, value in MODES[request.param].items():
         monkeypatch.setenv(name, value)
-    solutions = ROOT / "solutions"
-    permissions = solutions.stat().st_mode
+    permissions = ROOT.stat().st_mode
     if "bubblewrap" not in request.param:
-        solutions.chmod(0o700)
+        ROOT.chmod(permissions & ~0o007)
     isolation.cache_clear()
     try:
         if str(isolation()) != request.param:
             pytest.skip(f"{request.param!r} cannot run on this machine (it has {isolation()})")
         yield isolation()
     finally:
-        solutions.chmod(permissions)
+        ROOT.chmod(permissions)
         monkeypatch.undo()
         isolation.cache_clear()
 
@@ -226,3 +225,47 @@ def test_a_fork_bomb_is_capped(tmp_path, mode):
     started = int(softmax_lines(report).split("started ")[1].split()[0])
     assert started < PROCESSES
     assert report.score == 95
+
+
+def test_writable_places_are_small_and_dev_is_read_only(tmp_path, mode):
+    """Under bubblewrap every writable place is a size-limited memory file system: a
+    submission cannot fill the machine's memory or disk by writing files."""
+    if not mode.bubblewrap:
+        pytest.skip("without namespaces the student's uid writes to the host's file systems")
+    report = grade_submission(hostile(tmp_path, """
+        import os
+        def softmax(x):
+            for target in ("/tmp/big", "/dev/shm/big", "big", "/dev/big"):
+                try:
+                    with open(target, "wb") as handle:
+                        for _ in range(200):  # 200 MB, one 1 MB block at a time
+                            handle.write(b"x" * (1 << 20))
+                except OSError:
+                    continue
+                raise RuntimeError(f"wrote 200 MB to {target}")
+            e = np.exp(x - x.max(axis=0, keepdims=True))
+            return e / e.sum(axis=0, keepdims=True)
+        """), ASSIGNMENT)
+    assert report.score == 100, softmax_lines(report)
+
+
+def test_files_left_in_shared_folders_are_removed(tmp_path, mode):
+    """A uid of its own can write to /tmp, /var/tmp and /dev/shm on the host; what it leaves
+    there is removed when grading ends."""
+    if mode.bubblewrap:
+        pytest.skip("under bubblewrap those folders are the sandbox's own")
+    marker = f"rnn-kit-left-{time.time_ns()}"
+    report = grade_submission(hostile(tmp_path, f"""
+        import os
+        def softmax(x):
+            for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+                os.makedirs(folder + "/{marker}/inner", exist_ok=True)
+                open(folder + "/{marker}.txt", "w").write("left behind")
+            e = np.exp(x - x.max(axis=0, keepdims=True))
+            return e / e.sum(axis=0, keepdims=True)
+        """), ASSIGNMENT)
+    assert report.score == 100, softmax_lines(report)
+    left = [f"{folder}/{marker}{suffix}" for folder in ("/tmp", "/var/tmp", "/dev/shm")
+            for suffix in ("", ".txt") if os.path.exists(f"{folder}/{marker}{suffix}")]
+    assert left == []
+

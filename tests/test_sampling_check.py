@@ -28,7 +28,7 @@ def sampler_namespace(variant=None):
 
 def distances(namespace, runs):
     """(KS distance, n) of the distribution test in independent runs of the check."""
-    session = KernelSession(namespace, {})
+    session = KernelSession(namespace)
     found = []
     for run in range(1, runs + 1):
         check = dataclasses.replace(SAMPLE.behaviour, run=run)

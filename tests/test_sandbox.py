@@ -302,7 +302,10 @@ def test_feedback_on_hidden_cases_reveals_no_input_or_expected_value(tmp_path):
     hidden_feedback = "\n".join(t.output for t in report.tests if "hidden" in t.name)
     assert "LEAK" not in hidden_feedback and "inputs:" not in hidden_feedback
     assert "raised ValueError (its message is shown for the public case only)" in hidden_feedback
-    assert "it is a constant multiple of the expected result" in hidden_feedback
+    # its softmax call is not one a correct rnn_cell_forward makes, so its own softmax
+    # (which raises on hidden inputs) answered it: the grader's answers are no oracle
+    assert "called softmax with arguments that a correct rnn_cell_forward never passes" in \
+        hidden_feedback
 
 
 def test_a_students_interpreter_without_numpy_falls_back_with_a_warning(monkeypatch, capsys):

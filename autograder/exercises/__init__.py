@@ -4,8 +4,9 @@ An assignment module (e.g. `rnn_step_by_step.py` beside this file) defines `ASSI
 Adding an exercise means adding an `Exercise` entry and its reference function in
 `solutions/`; the check engine, the notebook checks and the CLI all read these specs.
 """
+import hashlib
 import importlib
-import zlib
+import os
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -62,6 +63,13 @@ class Exercise:
     rtol: float = 1e-6
     atol: float = 1e-9
 
+    @property
+    def caches(self):
+        """Outputs that carry values to a backward pass. They are graded by value: a number
+        where the reference has an array holding that number everywhere is the same to any
+        computation (NumPy broadcasts it), so it is accepted."""
+        return tuple(name for name in self.outputs if name.startswith("cache"))
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -80,12 +88,31 @@ class Assignment:
         yield "public case", self.public, 1
         limit = self.exercise(exercise).hidden_cases
         for number, dims in enumerate(self.hidden[:limit], start=1):
-            # Fixed seeds: grading is deterministic, and a regrade gives the same result.
-            yield f"hidden case {number}", dims, zlib.crc32(f"{exercise}/{number}".encode())
+            # Fixed seeds (grading is deterministic, a regrade gives the same result), drawn
+            # from the course's secret: students cannot compute the hidden inputs.
+            digest = hashlib.sha256(f"{course_secret()}/{exercise}/{number}".encode()).digest()
+            yield f"hidden case {number}", dims, int.from_bytes(digest[:8], "big")
 
     @property
     def max_score(self):
         return sum(e.points for e in self.exercises)
+
+
+SECRET_FILE = ".rnn-kit-secret"
+LOCAL_SECRET = "local"
+
+
+def course_secret():
+    """What seeds the hidden cases: $RNN_KIT_SECRET, else the first line of .rnn-kit-secret
+    in the course directory (git-ignored, never released), else "local", which is fine for
+    trying the kit but public: a course sets its own before grading for real."""
+    from ..reference import course_directory  # late: reference imports the specs' modules
+    if os.environ.get("RNN_KIT_SECRET"):
+        return os.environ["RNN_KIT_SECRET"]
+    try:
+        return (course_directory() / SECRET_FILE).read_text().strip() or LOCAL_SECRET
+    except OSError:
+        return LOCAL_SECRET
 
 
 def load(name):

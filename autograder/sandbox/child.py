@@ -59,12 +59,14 @@ class BoundedText(io.TextIOBase):
 
 
 def describe_error(error):
-    """Type, message and the student's own frames of an exception, as plain strings."""
+    """Type, message and the student's own frames of an exception, as plain values.
+
+    Each frame is [cell label, line, function, text of the line]; the grader keeps only
+    frames at lines that exist in the submission."""
     try:
-        frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-                  if frame.filename.startswith("<cell")]
-        where = [f'{frame.filename[1:-1]}, line {frame.lineno}, in {frame.name}' +
-                 (f': {frame.line}' if frame.line else "") for frame in frames]
+        where = [[frame.filename[len("<cell "):-1], frame.lineno, frame.name, frame.line or ""]
+                 for frame in traceback.extract_tb(error.__traceback__)
+                 if frame.filename.startswith("<cell ")]
         return {"type": protocol._short(type(error).__name__),
                 "message": protocol._short(error), "where": where[-5:]}
     except BaseException:
@@ -95,29 +97,30 @@ class Child:
                 errors.append(dict(describe_error(error), cell=cell, line=line))
         self.reply({"op": "loaded", "errors": errors})
 
-    def proxy(self, name):
-        """A stand-in that asks the grading process for the reference behaviour of `name`."""
-        def reference_function(*args, **kwargs):
+    def proxy(self, name, own):
+        """A stand-in that asks the grading process to answer for `name`. A call it will not
+        answer goes to the student's own function `own`, if there is one."""
+        def stand_in(*args, **kwargs):
             protocol.send(self.outgoing, {"op": "reference", "function": name},
                           {"args": list(args), "kwargs": kwargs}, True)
-            header, value = protocol.receive(self.incoming, 1 << 40)
-            if header.get("op") != "reference_result":
-                raise RuntimeError(f"{name} (provided by the grader) failed: {header.get('message')}")
-            for original, updated in zip(args, value["args"]):
-                protocol.write_back(original, updated)  # the reference's in-place changes
-            return value["result"]
-        reference_function.__name__ = name
-        return reference_function
+            header, answer = protocol.receive(self.incoming, 1 << 40)
+            if header.get("op") == "reference_result":
+                return protocol.apply_answer(args, kwargs, answer, header["aliases"])
+            if own is None:
+                raise ValueError(f"{name} (answered by the grader): {header.get('message')}")
+            return own(*args, **kwargs)
+        stand_in.__name__ = name
+        return stand_in
 
-    def call(self, name, args, references):
-        """Call the student's `name`, with the listed names replaced by reference stand-ins."""
+    def call(self, name, args, kwargs, references):
+        """Call the student's `name`, with the listed names replaced by stand-ins."""
         saved = {ref: self.namespace.get(ref) for ref in references}
-        self.namespace.update({ref: self.proxy(ref) for ref in references})
+        self.namespace.update({ref: self.proxy(ref, saved[ref]) for ref in references})
         try:
             function = self.namespace.get(name)
             if function is None:
                 raise NameError(f"name '{name}' is not defined")
-            return True, function(*args)
+            return True, function(*args, **kwargs)
         except BaseException as error:
             return False, describe_error(error)
         finally:
@@ -150,7 +153,7 @@ class Child:
                 self.fork(float(header.get("seconds", 20)))
             elif op == "call":
                 args = value
-                ok, result = self.call(header["function"], args, header.get("references", []))
+                ok, result = self.call(header["function"], args, {}, header.get("references", []))
                 if ok:
                     # The arguments go back too, so the grader can see whether they were changed.
                     self.reply({"op": "result"}, {"result": result, "args": args}, True)
@@ -160,7 +163,7 @@ class Child:
                 results = []
                 for args in value["calls"]:
                     ok, result = self.call(header["function"], copy.deepcopy(value["common"]) + args,
-                                           header.get("references", []))
+                                           {}, header.get("references", []))
                     results.append(result if ok else None)
                 self.reply({"op": "results"}, results, True)
             else:

@@ -19,7 +19,7 @@ import numpy as np
 
 MAX_HEADER_BYTES = 8 << 20
 MAX_DEPTH = 32
-MAX_TEXT = 4000
+MAX_TEXT = 4000        # for descriptions (repr of an object); strings cross whole
 # dtype.str values accepted for arrays (native little-endian on every platform we grade on).
 ARRAY_DTYPES = {"<f8", "<f4", "<f2", "<i8", "<i4", "<i2", "|i1", "<u8", "<u4", "<u2", "|u1", "|b1"}
 
@@ -61,7 +61,7 @@ def encode(value, buffers, depth=0):
     if isinstance(value, (float, np.floating)):
         return {"float": float(value)}
     if kind is str:
-        return {"str": _short(value)}
+        return {"str": value}
     if isinstance(value, np.ndarray):
         array = np.ascontiguousarray(value.view(np.ndarray))
         if array.dtype.str not in ARRAY_DTYPES:
@@ -79,8 +79,12 @@ def encode(value, buffers, depth=0):
     return {"opaque": _short(getattr(kind, "__name__", "object")), "text": _safe_repr(value)}
 
 
-def decode(node, buffers, depth=0):
-    """Inverse of `encode`, validating everything; raises ProtocolError."""
+def decode(node, buffers, depth=0, used=None):
+    """Inverse of `encode`, validating everything; raises ProtocolError.
+
+    Each buffer may back one array only, so the decoded bytes never exceed the bytes read
+    (a buffer referenced many times would multiply them)."""
+    used = set() if used is None else used
     if depth > MAX_DEPTH or not isinstance(node, dict) or len(node) == 0:
         raise ProtocolError("malformed value")
     if "none" in node:
@@ -102,19 +106,22 @@ def decode(node, buffers, depth=0):
         data = buffers[index]
         if len(data) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
             raise ProtocolError("array size does not match its shape")
+        if index in used:
+            raise ProtocolError("an array buffer is used twice")
+        used.add(index)
         return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
     for kind in (tuple, list):
         if kind.__name__ in node and isinstance(node[kind.__name__], list):
-            return kind(decode(item, buffers, depth + 1) for item in node[kind.__name__])
+            return kind(decode(item, buffers, depth + 1, used) for item in node[kind.__name__])
     if "dict" in node and isinstance(node["dict"], list):
         result = {}
         for pair in node["dict"]:
             if not isinstance(pair, list) or len(pair) != 2:
                 raise ProtocolError("malformed dict")
-            key = decode(pair[0], buffers, depth + 1)
+            key = decode(pair[0], buffers, depth + 1, used)
             if not isinstance(key, (str, int, float, bool, type(None))):
                 raise ProtocolError("dict keys must be plain values")
-            result[key] = decode(pair[1], buffers, depth + 1)
+            result[key] = decode(pair[1], buffers, depth + 1, used)
         return result
     if "opaque" in node:
         return Opaque(str(node["opaque"])[:200], str(node.get("text", ""))[:MAX_TEXT])
@@ -149,6 +156,39 @@ def write_back(original, updated):
     return updated
 
 
+def apply_answer(args, kwargs, answer, aliases):
+    """The result of a stand-in's answer, replayed on the caller's own objects.
+
+    answer: {"result", "args": state after the call per positional argument (None:
+    unchanged), "kwargs": likewise per keyword}; aliases: [result path, ["args", i, ...] or
+    ["kwargs", name, ...]]: where the callee returned (a part of) one of its arguments, the
+    caller gets its own object there, as it would in one process."""
+    for original, updated in zip(args, answer["args"]):
+        if updated is not None:
+            write_back(original, updated)
+    for name, updated in answer["kwargs"].items():
+        if updated is not None and name in kwargs:
+            write_back(kwargs[name], updated)
+    result = answer["result"]
+    for path, (where, key, *inner) in aliases:
+        own = args[key] if where == "args" else kwargs[key]
+        for step in inner:
+            own = own[step]
+        result = _put(result, path, own)
+    return result
+
+
+def _put(value, path, item):
+    """`value` with the part at `path` replaced by `item` (tuples are rebuilt)."""
+    if not path:
+        return item
+    head, rest = path[0], path[1:]
+    if isinstance(value, tuple):
+        return tuple(_put(v, rest, item) if i == head else v for i, v in enumerate(value))
+    value[head] = _put(value[head], rest, item)
+    return value
+
+
 def send(fd_file, header, value=None, has_value=False):
     """Write one message; `value` (if given) is encoded into the header's "value" node."""
     buffers = []
@@ -178,12 +218,17 @@ def receive(fd_file, max_bytes):
     try:
         header = json.loads(read_exactly(fd_file, length).decode())
     except (UnicodeDecodeError, ValueError) as error:
-        raise ProtocolError(f"message header is not JSON: {error}") from None
+        raise ProtocolError(f"message header is not JSON: {str(error)[:200]}") from None
+    except RecursionError:
+        raise ProtocolError("message header is nested too deeply") from None
     sizes = header.get("buffers") if isinstance(header, dict) else None
     if not isinstance(sizes, list) or not all(type(n) is int and n >= 0 for n in sizes):
         raise ProtocolError("malformed message header")
     if sum(sizes) > max_bytes:
         raise ProtocolError(f"message larger than {max_bytes} bytes")
     buffers = [read_exactly(fd_file, n) for n in sizes]
-    value = decode(header["value"], buffers) if "value" in header else None
+    try:
+        value = decode(header["value"], buffers) if "value" in header else None
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as error:
+        raise ProtocolError(f"malformed value ({type(error).__name__})") from None
     return header, value

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import protocol
+from ..standins import Refused
 
 CHILD = Path(__file__).with_name("child.py")
 PROTOCOL = Path(__file__).with_name("protocol.py")
@@ -33,6 +34,8 @@ PROTOCOL = Path(__file__).with_name("protocol.py")
 SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ld.so.cache")
 UID_BASE = 2_000_000   # unprivileged uids for students' processes: no account or file has them
 PROCESSES = 64         # per student process tree, where it runs under a uid of its own
+WRITABLE_BYTES = 64 << 20  # each writable file system under bubblewrap
+WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")  # where a uid of its own can leave files
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,18 @@ class Isolation:
 
 
 def bubblewrap(scratch, prefixes):
-    """The bwrap command that confines the child: read-only Python, a writable scratch dir."""
-    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-               "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    """The bwrap command that confines the child: read-only Python and the sandbox code, and
+    size-limited memory file systems as the only writable places (the scratch folder, /tmp
+    and /dev/shm), so that writing cannot fill the machine's disk or memory."""
+    size = str(WRITABLE_BYTES)
+    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc",
+               "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+               "--size", size, "--tmpfs", "/tmp"]
     for path in [*SYSTEM, *prefixes]:
         command += ["--ro-bind-try", path, path]
-    return command + ["--bind", scratch, scratch, "--chdir", scratch, "--"]
+    code = str(Path(scratch, ".sandbox"))
+    return command + ["--size", size, "--tmpfs", scratch, "--ro-bind-try", code, code,
+                      "--chdir", scratch, "--"]
 
 
 def as_user(uid):
@@ -88,13 +97,15 @@ def isolation():
     python = os.environ.get("RNN_KIT_SANDBOX_PYTHON") or sys.executable
     solutions = course_directory() / "solutions"
     solution = next(solutions.glob("*.py"), solutions)
+    # The course is closed when its folder cannot even be entered: then nothing in it
+    # (solutions/, submitted/, grades/) can be read, whatever the files' own modes.
     check = ("import numpy, os, sys; print(sys.prefix, sys.base_prefix, "
-             "os.access(sys.argv[1], os.R_OK), sep='\\n')")
+             "os.access(sys.argv[1], os.R_OK) or os.access(sys.argv[2], os.X_OK), sep='\\n')")
 
-    def facts(uid=None):  # prefix, base prefix, "True" if it can read solutions/; or None
+    def facts(uid=None):  # prefix, base prefix, "True" if it can read the course; or None
         if python == sys.executable and uid is None:  # known without starting a process
-            return sys.prefix, sys.base_prefix, str(os.access(solution, os.R_OK))
-        found = _probe([python, "-I", "-c", check, str(solution)], uid)
+            return sys.prefix, sys.base_prefix, "True"
+        found = _probe([python, "-I", "-c", check, str(solution), str(course_directory())], uid)
         return found.split("\n")[:3] if found else None
 
     found = facts()
@@ -126,10 +137,31 @@ _uids_lock = threading.Lock()
 
 
 def student_uid():
-    """A uid no other running session uses: one block of 64 per grading process."""
+    """A uid no other running session uses: one block of 64 per grading process (pids are
+    below 2**22 on Linux, so the uids stay below 2**31)."""
     with _uids_lock:
         slot = next(_uids) % 64
-    return UID_BASE + 1 + (os.getpid() % 65536) * 64 + slot
+    return UID_BASE + 1 + os.getpid() * 64 + slot
+
+
+def remove_files_of(uid):
+    """Delete what `uid` left in the world-writable folders (it can create nothing elsewhere
+    outside its scratch folder, so their top level is where to look)."""
+    for folder in WORLD_WRITABLE:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 @dataclass
@@ -147,6 +179,7 @@ class Outcome:
     args_after: list = None             # the arguments as they were after the call
     error: dict = field(default_factory=dict)  # type, message, where (when not ok)
     printed: str = ""
+    refusals: list = field(default_factory=list)  # calls the stand-ins would not answer
 
 
 class SandboxFailure(Exception):
@@ -184,11 +217,38 @@ class SandboxSession:
 
     def __init__(self, statements, limits=None):
         """statements: [{"cell", "line", "source"}]."""
-        self.references = {}
+        self.standins, self.refusals = {}, []
+        self.lines = {}  # cell label -> line numbers that hold the submission's definitions
+        for statement in statements:
+            first = statement["line"]
+            self.lines.setdefault(statement["cell"], set()).update(
+                range(first, first + statement["source"].count("\n") + 1))
         self.limits = limits or Limits()
         self.failure = None  # once the process has failed, every later call fails the same way
         self.isolation = isolation()
         self.uid = student_uid() if self.isolation.user else None
+        self.scratch = None
+        try:
+            self.process, to_child_r, from_child_w = self._start()
+        except OSError as error:  # e.g. a full disk, or no more processes
+            if self.scratch:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+            raise SandboxFailure("the grading machine could not start a process for your code "
+                                 f"({error.strerror or error}); please tell the course staff") \
+                from None
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self.writer = os.fdopen(self.to_child, "wb")
+        reply, _ = self._request({"op": "load"}, statements)
+        errors = reply.get("errors")
+        if reply.get("op") != "loaded" or not isinstance(errors, list):
+            self._fail("the process running your code sent an invalid answer")
+        self.load_errors = [dict(self.clean_error(error), cell=error["cell"], line=error["line"])
+                            for error in errors if isinstance(error, dict)
+                            and self.exists(error.get("cell"), error.get("line"))]
+
+    def _start(self):
+        """Start the student's process; returns it and the child's ends of the pipes."""
         self.scratch = tempfile.mkdtemp(prefix="rnn-kit-student-")
         # The child's own code is copied in: the course folder may be closed to its uid.
         code = Path(self.scratch, ".sandbox")
@@ -205,17 +265,14 @@ class SandboxSession:
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
         confine = bubblewrap(self.scratch, self.isolation.prefixes) \
             if self.isolation.bubblewrap else []
-        self.process = subprocess.Popen(
+        process = subprocess.Popen(
             confine + [self.isolation.python, "-I", str(code / CHILD.name), str(to_child_r),
                        str(from_child_w), str(self.limits.memory_bytes),
                        str(int(self.limits.seconds) + 1), str(PROCESSES if self.uid else 0)],
             pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=self.scratch,
             start_new_session=True, **as_user(self.uid))
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self.writer = os.fdopen(self.to_child, "wb")
-        self.load_errors = self._request({"op": "load"}, statements)[0]["errors"]
+        return process, to_child_r, from_child_w
 
     def _request(self, header, value, ending=False):
         """Send one request and return (reply header, value), answering reference calls.
@@ -238,16 +295,15 @@ class SandboxSession:
             self._fail(self.TIMEOUT.format(self.limits.seconds))
         except (EOFError, OSError):
             self._fail(self._death_reason())
-        except (protocol.ProtocolError, ValueError) as error:
+        except (protocol.ProtocolError, ValueError, TypeError, RecursionError) as error:
             self._fail(f"the process running your code sent an invalid answer ({error})")
 
     TIMEOUT = "your code did not finish within {:g} s (an infinite loop, or far too much work?)"
     FORK_MARGIN = 3.0  # the child reports a fork's timeout itself; this process waits longer
 
     @contextlib.contextmanager
-    def exercise(self, references):
-        """Run one exercise in a fresh fork; references: name -> reference function."""
-        self.references = references
+    def exercise(self):
+        """Run one exercise in a fresh fork of the student's process."""
         self.deadline = time.monotonic() + self.limits.seconds + self.FORK_MARGIN
         try:
             reply, _ = self._request({"op": "fork", "seconds": self.limits.seconds}, None)
@@ -273,19 +329,44 @@ class SandboxSession:
         raise SandboxFailure(reason) from None
 
     def _answer_reference(self, name, call):
-        function = self.references.get(name)
+        """Answer a stand-in's call (standins.py): the reference's answer, or a refusal."""
+        standin = self.standins.get(name)
         args, kwargs = (call.get("args"), call.get("kwargs")) if isinstance(call, dict) else (0, 0)
-        if (function is None or not isinstance(args, list) or not isinstance(kwargs, dict)
-                or not all(isinstance(key, str) for key in kwargs)):
-            protocol.send(self.writer, {"op": "reference_error", "message": f"unknown {name}"})
-            return
         try:
-            result = function(*args, **kwargs)
-        except Exception as error:  # the student passed arguments the reference rejects
+            if (standin is None or not isinstance(args, list) or not isinstance(kwargs, dict)
+                    or not all(isinstance(key, str) for key in kwargs)):
+                raise Refused(f"{str(name)[:100]} is not answered by the grader here")
+            answer = standin.answer(args, kwargs)
+        except Refused as refusal:
+            self.refusals.append(str(refusal))  # the whole account goes to the feedback only
             protocol.send(self.writer, {"op": "reference_error",
-                                        "message": f"{type(error).__name__}: {error}"[:500]})
+                                        "message": str(refusal).split("\n")[0]})
             return
-        protocol.send(self.writer, {"op": "reference_result"}, {"result": result, "args": args}, True)
+        except Exception as error:  # arguments of the right shapes that the reference rejects
+            self.refusals.append(f"{name} (answered by the grader) raised {type(error).__name__}"
+                                 " on the arguments your code passed")
+            protocol.send(self.writer, {"op": "reference_error", "message": self.refusals[-1]})
+            return
+        protocol.send(self.writer, {"op": "reference_result", "aliases": answer.aliases},
+                      answer.reply(), True)
+
+    def exists(self, cell, line):
+        """Whether `line` of the cell labelled `cell` holds one of the submission's definitions."""
+        return isinstance(cell, str) and type(line) is int and line in self.lines.get(cell, ())
+
+    def clean_error(self, error):
+        """An error reported by the student's process, as plain, bounded values: its type,
+        message, and the frames at lines that exist in the submission (cell, line,
+        function, text)."""
+        error = error if isinstance(error, dict) else {}
+        frames = error.get("where") if isinstance(error.get("where"), list) else []
+        where = [frame for frame in frames if isinstance(frame, list) and len(frame) == 4
+                 and self.exists(frame[0], frame[1])
+                 and isinstance(frame[2], str) and isinstance(frame[3], str)]
+        return {"type": str(error.get("type", "exception"))[:200],
+                "message": str(error.get("message", ""))[:protocol.MAX_TEXT],
+                "where": [[cell, line, function[:200], text[:500]]
+                          for cell, line, function, text in where]}
 
     def _death_reason(self):
         try:  # let it end by itself first, so its own exit status is what we read
@@ -308,22 +389,33 @@ class SandboxSession:
             return f"the process running your code was ended by {name}{hint}"
         return f"the process running your code exited (status {code}): sys.exit or os._exit?"
 
-    def call(self, name, args, references=()):
-        """Call `name(*args)` in the student's process (in an exercise's fork)."""
-        reply, value = self._request({"op": "call", "function": name,
-                                      "references": list(references)}, list(args))
-        printed = str(reply.get("printed", ""))[:4000]
-        if reply.get("op") == "result" and isinstance(value, dict) and "result" in value:
-            return Outcome(True, value["result"], value.get("args"), printed=printed)
-        error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
-        return Outcome(False, error=error, printed=printed)
+    def _call(self, header, value, standins):
+        self.standins, self.refusals = dict(standins), []
+        try:
+            return self._request(dict(header, references=list(standins)), value)
+        finally:
+            self.standins = {}
 
-    def call_many(self, name, args_list, references=(), common=()):
+    def call(self, name, args, standins=None):
+        """Call `name(*args)` in the student's process (in an exercise's fork); the functions
+        it calls that are in `standins` ({name: stand-in}) are answered by the grader."""
+        reply, value = self._call({"op": "call", "function": name}, list(args), standins or {})
+        printed = str(reply.get("printed", ""))[:4000]
+        refusals = self.refusals
+        if reply.get("op") == "result" and isinstance(value, dict) and "result" in value:
+            after = value.get("args")
+            after = after if isinstance(after, list) and len(after) == len(args) else None
+            return Outcome(True, value["result"], after, printed=printed, refusals=refusals)
+        if reply.get("op") != "error":
+            self._fail("the process running your code sent an invalid answer")
+        return Outcome(False, error=self.clean_error(reply.get("error")), printed=printed,
+                       refusals=refusals)
+
+    def call_many(self, name, args_list, standins=None, common=()):
         """Call `name(*common, *args)` for each args in args_list (each call gets its own
         copy of `common`, sent once); a failed call gives None."""
-        reply, value = self._request({"op": "call_many", "function": name,
-                                      "references": list(references)},
-                                     {"common": list(common), "calls": args_list})
+        reply, value = self._call({"op": "call_many", "function": name},
+                                  {"common": list(common), "calls": args_list}, standins or {})
         if not isinstance(value, list) or len(value) != len(args_list):
             self._fail("the process running your code sent an invalid answer")
         return value
@@ -339,6 +431,7 @@ class SandboxSession:
             # student's, and a kill(-1) sent as that uid reaches all of it.
             subprocess.run([self.isolation.python, "-I", "-c", "import os; os.kill(-1, 9)"],
                            stdin=subprocess.DEVNULL, capture_output=True, **as_user(self.uid))
+            remove_files_of(self.uid)
         self.process.wait()
         for closer in (self.writer.close, lambda: os.close(self.from_child)):
             try:
