@@ -8,16 +8,21 @@ A worker that dies or stops answering (a grader bug, or a student's process that
 weak isolation mode and killed it) costs that one submission: it is recorded with a reason
 and a fresh worker takes the next one.
 
-Outputs, under the output folder:
+Outputs, under the output folder, readable by their owner only:
     results/<student>.json    Gradescope's format, plus the submission's SHA-256
     feedback/<student>.md     the feedback, for the student (and .html)
     gradebook.sqlite          every total and exercise score (table `scores`)
     scores.csv                one row per student: the total and each exercise
     grading.log               what the workers printed (tracebacks of grader failures)
+<student> is the student ID where it is a plain file name, else a safe one (file_name).
+
+Nothing about one submission stops the run: only regular files are read (never a symlink,
+a FIFO or a device), and any failure while grading or recording a student becomes that
+student's 0 with a sentence, logged for the staff.
 """
 import csv
 import hashlib
-import html
+import io
 import json
 import os
 import queue
@@ -34,13 +39,20 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
-from . import exercises
+from . import exercises, feedback
 from .check import TestResult
 from .grade import grade_submission, zero_report
-from .report import Report, replace_atomically
+from .read import NotebookError, read_regular
+from .report import Report, one_line, private_folder, replace_atomically
 from .sandbox.runner import Limits
 
 WORKER_SLACK = 60.0   # seconds a worker may take beyond its submission's time limits
+GRADER_FAILED = ("grading failed because of an error in the grader ({}), not in your "
+                 "submission; please contact the course staff")
+STOPPED = ("grading stopped unexpectedly on this submission (the grading process was killed "
+           "or did not answer); please tell the course staff")
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
+HASHED_NAME = re.compile(r".*--[0-9a-f]{16}")   # what file_name makes of any other ID
 
 
 def find_submissions(path, assignment):
@@ -49,7 +61,10 @@ def find_submissions(path, assignment):
     path: a course directory (holding submitted/), nbgrader's submitted/ folder
     (submitted/<student>/<assignment>/<notebook>.ipynb), a folder of notebooks (the
     student is the file name), or one notebook. A student folder without a notebook maps
-    to a path that does not exist, which grades as 0 with that reason."""
+    to a path that does not exist, which grades as 0 with that reason. A student folder or
+    assignment folder that is a symlink maps to that symlink, which reading refuses: a
+    student's notebook must be a file in the student's own folder, not a classmate's or
+    the instructor's."""
     path = Path(path)
     if path.is_file():
         return {path.stem: path}
@@ -61,17 +76,45 @@ def find_submissions(path, assignment):
         for folder in folders:
             notebooks = sorted(folder.glob("*.ipynb"))
             preferred = folder / f"{assignment}.ipynb"
-            found[folder.parent.name] = preferred if preferred.is_file() else \
+            notebook = preferred if preferred.is_file() else \
                 (notebooks[0] if notebooks else preferred)
+            found[folder.parent.name] = linked_folder(folder) or notebook
         return found
     return {notebook.stem: notebook for notebook in sorted(path.glob("*.ipynb"))}
 
 
+def linked_folder(folder):
+    """submitted/<student> or its <assignment> folder `folder`, whichever is a symlink."""
+    return next((path for path in (folder.parent, folder) if path.is_symlink()), None)
+
+
 def sha256(path):
+    """The notebook's SHA-256, or "unreadable": never follows a symlink, never reads a FIFO
+    or a device, never more than the size limit."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return "missing"
+        return hashlib.sha256(read_regular(path)).hexdigest()
+    except NotebookError:
+        return "unreadable"
+
+
+def file_name(student):
+    """The name of a student's files: the ID if it is a plain file name, else its letters,
+    digits and ._- (up to 100) and a hash of the whole ID. A plain ID never ends like a
+    hashed one, so two IDs never share files."""
+    if PLAIN_NAME.fullmatch(student) and not HASHED_NAME.fullmatch(student):
+        return student
+    kept = re.sub(r"[^A-Za-z0-9._-]", "", student).lstrip(".-")[:100] or "student"
+    return f"{kept}--{hashlib.sha256(student.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
+def failure_report(assignment, message):
+    """Every test scored 0, and why; with no tests if even that fails (the grader itself is
+    broken, e.g. its reference solutions are missing)."""
+    try:
+        return zero_report(assignment, message)
+    except Exception:
+        return Report(assignment.name, assignment.max_score, [], message,
+                      {"isolation": "none: nothing was run"})
 
 
 def report_from_json(data):
@@ -82,53 +125,15 @@ def report_from_json(data):
                    for t in data.get("tests", [])], data.get("output", ""), extra)
 
 
-def feedback_markdown(report, student):
-    lines = [f"# {report.assignment}: {report.score:g} / {report.max_score:g}", "",
-             f"Student: {student}", ""]
-    if report.output:
-        lines += ["```", report.output, "```", ""]
-    lines += ["| exercise | points |", "| --- | --- |"]
-    lines += [f"| {name} | {score:g} / {max_score:g} |"
-              for name, (score, max_score, _) in report.exercises().items()]
-    for name, (score, max_score, tests) in report.exercises().items():
-        lines += ["", f"## {name}: {score:g} / {max_score:g}"]
-        for test in tests:
-            lines += ["", f"**{test.name.split(': ', 1)[-1]}**: {test.score:g} / "
-                          f"{test.max_score:g}", "", "```", test.output, "```"]
-    return "\n".join(lines) + "\n"
-
-
-def feedback_html(markdown):
-    """The feedback page: the markdown's headings, table and code blocks, escaped."""
-    body, in_code = [], False
-    for line in markdown.splitlines():
-        if line.startswith("```"):
-            body.append("</pre>" if in_code else "<pre>")
-            in_code = not in_code
-        elif in_code:
-            body.append(html.escape(line))
-        elif line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            body.append(f"<h{level}>{html.escape(line[level:].strip())}</h{level}>")
-        elif line.startswith("| ") and "---" not in line:
-            cells = "".join(f"<td>{html.escape(c.strip())}</td>" for c in line.strip("|").split("|"))
-            body.append(f"<table><tr>{cells}</tr></table>")
-        elif line:
-            body.append(f"<p>{html.escape(line).replace('**', '')}</p>")
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><style>body{font-family:sans-"
-            "serif;max-width:60em}pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap}"
-            "td{padding:0 1em}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
-
-
 class Outputs:
     """The output folder: per-student files, written as each submission is graded."""
 
     def __init__(self, folder):
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
 
     def results(self, student):
-        return self.folder / "results" / f"{student}.json"
+        return self.folder / "results" / f"{file_name(student)}.json"
 
     def graded(self, student, digest):
         """The stored results for this exact submission, or None."""
@@ -140,10 +145,16 @@ class Outputs:
 
     def write(self, student, report):
         report.write(self.results(student))
-        markdown = feedback_markdown(report, student)
-        replace_atomically(self.folder / "feedback" / f"{student}.md", markdown.encode())
-        replace_atomically(self.folder / "feedback" / f"{student}.html",
-                           feedback_html(markdown).encode())
+        name = file_name(student)
+        replace_atomically(self.folder / "feedback" / f"{name}.md",
+                           feedback.markdown(report, student).encode())
+        replace_atomically(self.folder / "feedback" / f"{name}.html",
+                           feedback.html(report, student).encode())
+
+    def log(self):
+        """grading.log, opened for appending (created readable by its owner only)."""
+        return open(self.folder / "grading.log", "a",
+                    opener=lambda path, flags: os.open(path, flags, 0o600))
 
 
 def grade_one(task, assignment_name, seconds):
@@ -153,9 +164,8 @@ def grade_one(task, assignment_name, seconds):
         report = grade_submission(task["path"], assignment_name, Limits(seconds=seconds), 1)
     except Exception as error:  # a grader bug must not cost the class: log it, score it 0
         traceback.print_exc()
-        report = zero_report(exercises.load(assignment_name), "this submission could not be "
-                             f"graded because of an error in the grader ({type(error).__name__});"
-                             " please tell the course staff")
+        report = failure_report(exercises.load(assignment_name),
+                                GRADER_FAILED.format(type(error).__name__))
     return report
 
 
@@ -224,27 +234,56 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
     """Grade {student: notebook} in parallel; returns {student: Report}.
 
     on_graded(student, report), if given, runs in this thread as each result arrives, as the
-    gradebooks are written: from one thread, in the order results come."""
+    gradebooks are written: from one thread, in the order results come. Any step for one
+    student that fails (grading, reading its results, recording, on_graded) makes that
+    student's report a 0 saying so, logged in grading.log; the run always goes on to the
+    next student, and scores.csv is always written."""
     assignment = exercises.load(assignment_name)
     outputs = Outputs(output)
     jobs = max(1, jobs or os.cpu_count() or 2)
     reports, tasks = {}, queue.Queue()
-    for student, path in sorted(submissions.items()):
-        digest = sha256(path)
-        stored = outputs.graded(student, digest) if resume else None
-        if stored is not None:
-            reports[student] = report_from_json(stored)
-            record_in_gradebook(outputs.folder, assignment, student, reports[student])
-        else:
-            tasks.put({"student": student, "path": str(path), "sha256": digest})
-    todo = tasks.qsize()
-    done = Progress(len(submissions), len(reports), progress)
-    finished = queue.Queue()  # (student, report, worker's peak MB): recorded by this thread
+    finished = queue.Queue()  # (task, report, worker's peak MB): recorded by this thread
     # A submission's exercises run one after another inside a worker: the workers are the
     # parallelism, and a hang costs at most every exercise's time limit.
     limit = len(assignment.exercises) * seconds + WORKER_SLACK
 
-    with open(outputs.folder / "grading.log", "a") as log:
+    with outputs.log() as log:
+        def failed(task, error):
+            """Called in an except block: the student's 0, logged and written if it can be."""
+            report = failure_report(assignment, GRADER_FAILED.format(type(error).__name__))
+            try:
+                log.write(f"grading {one_line(task['student'])} failed:\n"
+                          f"{traceback.format_exc()}")
+                log.flush()
+                record(outputs, task["student"], report, task["sha256"])
+            except Exception:  # the failure is still counted, in scores.csv and the summary
+                pass
+            return report
+
+        for student, path in sorted(submissions.items()):
+            task = {"student": student, "path": str(path), "sha256": sha256(path)}
+            try:
+                stored = outputs.graded(student, task["sha256"]) if resume else None
+                if stored is not None:
+                    reports[student] = report_from_json(stored)
+                    record_in_gradebook(outputs.folder, assignment, student, reports[student])
+                    continue
+            except Exception:  # damaged stored results: grade it again
+                reports.pop(student, None)
+            tasks.put(task)
+        todo = tasks.qsize()
+        done = Progress(len(submissions), len(reports), progress)
+
+        def graded(worker, task):
+            """(report, worker's peak MB) for one task, its files written."""
+            reply = worker.grade(task, time.monotonic() + limit)
+            if reply is None:  # the worker died or hung: this submission only
+                report = failure_report(assignment, STOPPED)
+                record(outputs, task["student"], report, task["sha256"])
+                return report, None
+            data = json.loads(outputs.results(task["student"]).read_text())
+            return report_from_json(data), reply["worker_peak_mb"]
+
         def drive():
             worker = Worker(assignment_name, outputs.folder, seconds, log)
             while True:
@@ -252,35 +291,35 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
                     task = tasks.get_nowait()
                 except queue.Empty:
                     break
-                reply = worker.grade(task, time.monotonic() + limit)
-                student = task["student"]
-                if reply is None:  # the worker died or hung: this submission only
-                    report = zero_report(assignment, "grading stopped unexpectedly on this "
-                                         "submission (the grading process was killed or did "
-                                         "not answer); please tell the course staff")
-                    record(outputs, student, report, task["sha256"])
-                    finished.put((student, report, None))
-                else:
-                    data = json.loads(outputs.results(student).read_text())
-                    finished.put((student, report_from_json(data), reply["worker_peak_mb"]))
+                try:
+                    finished.put((task, *graded(worker, task)))
+                except Exception as error:
+                    finished.put((task, failed(task, error), None))
             worker.stop()
 
         threads = [threading.Thread(target=drive, daemon=True) for _ in range(min(jobs, todo))]
         for thread in threads:
             thread.start()
         peaks = []
-        for _ in range(todo):
-            student, report, peak = finished.get()
-            reports[student] = report
-            peaks += [peak] if peak else []
-            record_in_gradebook(outputs.folder, assignment, student, report)
-            if on_graded:
-                on_graded(student, report)
-            done.step(student, report)
-        for thread in threads:
-            thread.join()
-    done.close()
-    write_csv(outputs.folder / "scores.csv", assignment, reports)
+        try:
+            for _ in range(todo):
+                task, report, peak = finished.get()
+                peaks += [peak] if peak else []
+                for _attempt in range(2):  # the report, or else the zero report of its failure
+                    try:
+                        record_in_gradebook(outputs.folder, assignment, task["student"], report)
+                        if on_graded:
+                            on_graded(task["student"], report)
+                        break
+                    except Exception as error:
+                        report = failed(task, error)
+                reports[task["student"]] = report
+                done.step(task["student"], report)
+            for thread in threads:
+                thread.join()
+        finally:
+            done.close()
+            write_csv(outputs.folder / "scores.csv", assignment, reports)
     print(summary(assignment, reports, done.elapsed(), todo, peaks))
     return reports
 
@@ -303,7 +342,7 @@ class Progress:
         if self.bar is not None:
             self.bar.update(1)
         elif self.enabled:
-            print(f"[{self.count}/{self.total}] {student}: {report.score:g} / "
+            print(f"[{self.count}/{self.total}] {one_line(student)}: {report.score:g} / "
                   f"{report.max_score:g}", file=sys.stderr, flush=True)
 
     def elapsed(self):
@@ -318,7 +357,9 @@ def record_in_gradebook(folder, assignment, student, report):
     """gradebook.sqlite: one row per student and exercise (exercise '' holds the total)."""
     rows = [("", report.score, report.max_score)] + \
         [(name, score, max_score) for name, (score, max_score, _) in report.exercises().items()]
-    db = sqlite3.connect(folder / "gradebook.sqlite")
+    path = folder / "gradebook.sqlite"
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # sqlite would create it 0644
+    db = sqlite3.connect(path)
     with db:  # one transaction: a student's scores are all there or none are
         db.execute("CREATE TABLE IF NOT EXISTS scores (assignment TEXT, student TEXT, "
                    "exercise TEXT, score REAL, max_score REAL, "
@@ -328,15 +369,24 @@ def record_in_gradebook(folder, assignment, student, report):
     db.close()
 
 
+def spreadsheet_cell(value):
+    """A CSV cell a spreadsheet shows as text: one line, and never a formula (OWASP: a cell
+    starting with = + - @ tab or CR gets a leading single quote)."""
+    value = one_line(value)
+    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+
+
 def write_csv(path, assignment, reports):
     names = [exercise.name for exercise in assignment.exercises]
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", "total", *names])
-        for student, report in sorted(reports.items()):
-            scores = report.exercises()
-            writer.writerow([student, f"{report.score:g}",
-                             *[f"{scores[name][0]:g}" if name in scores else "" for name in names]])
+    table = io.StringIO(newline="")
+    writer = csv.writer(table)
+    writer.writerow(["student", "total", *names])
+    for student, report in sorted(reports.items()):
+        scores = report.exercises()
+        writer.writerow([spreadsheet_cell(cell) for cell in [
+            student, f"{report.score:g}",
+            *[f"{scores[name][0]:g}" if name in scores else "" for name in names]]])
+    replace_atomically(path, table.getvalue().encode())
 
 
 def summary(assignment, reports, elapsed, graded, peaks):
@@ -362,7 +412,7 @@ def summary(assignment, reports, elapsed, graded, peaks):
                 if not test.passed:
                     explanation = test.output.splitlines()[1:2] or test.output.splitlines()[:1]
                     # numbers differ between students; the message is what recurs
-                    messages[re.sub(r"\d+(\.\d+)?", "N", explanation[0].strip())
+                    messages[re.sub(r"\d+(\.\d+)?", "N", one_line(explanation[0].strip()))
                              if explanation else "(no message)"] += 1
     if failed:
         lines.append("exercises most often failed:")

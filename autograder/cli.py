@@ -16,15 +16,27 @@ def grade_command(args):
         return grade_all_command(args)
     args.output = args.output or "results.json"
     started = time.monotonic()
-    report = grade_submission(args.submission, args.assignment, Limits(seconds=args.timeout),
-                              args.jobs)
-    report.write(args.output)
-    if args.junit:
-        report.write_junit(args.junit, time.monotonic() - started)
-    if hasattr(sys.stdout, "reconfigure"):  # a student's message may hold a lone surrogate
+    failure = None
+    try:
+        report = grade_submission(args.submission, args.assignment,
+                                  Limits(seconds=args.timeout), args.jobs)
+    except Exception as error:  # the grader's fault: the student still gets results saying so
+        from .batch import GRADER_FAILED, failure_report
+        failure = type(error).__name__
+        report = failure_report(exercises.load(args.assignment), GRADER_FAILED.format(failure))
+    try:
+        report.write(args.output)
+        if args.junit:
+            report.write_junit(args.junit, time.monotonic() - started)
+    except OSError as error:
+        sys.exit(f"cannot write the results: {error.filename}: {error.strerror}")
+    if hasattr(sys.stdout, "reconfigure"):  # a path may hold a lone surrogate
         sys.stdout.reconfigure(errors="backslashreplace")
-    print(report.table(Path(args.submission).name))
+    print(report.table(Path(args.submission).name))  # one_line'd: no escapes reach a terminal
     print(f"results written to {args.output}" + (f" and {args.junit}" if args.junit else ""))
+    if failure:
+        sys.exit(f"grading failed because of an error in the grader ({failure}); the results "
+                 "give the student 0 and say to contact the course staff")
     if args.min_score is not None and report.score < args.min_score:
         print(f"score {points(report.score)} is below the minimum score {points(args.min_score)} "
               f"(--min-score): exit code 1")

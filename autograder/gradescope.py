@@ -64,7 +64,8 @@ for candidate in "${found[@]}"; do
 done
 # Nothing submitted: the grader then scores 0 and says this file is missing.
 notebook=${notebook:-${found[0]:-$SUBMISSION/$ASSIGNMENT.ipynb}}
-echo "grading $notebook"
+# %q: a file name's control characters (a terminal escape, a newline) are shown quoted.
+printf 'grading %q\n' "$notebook"
 
 rm -f "$RESULTS"
 mkdir -p "${RESULTS%/*}"
@@ -105,9 +106,10 @@ def course_files(assignment):
     """{name in the zip: file} for the engine and what it reads to grade `assignment`."""
     course = course_directory()
 
-    def engine(path):  # the package's code and data, not its caches or others' public cases
-        return (path.is_file() and path.suffix in (".py", ".json") and "__pycache__" not in
-                path.parts and (path.parent != PUBLIC or path.stem == assignment))
+    def engine(path):  # the package's code, data and templates; no caches, no others' cases
+        return (path.is_file() and path.suffix in (".py", ".json", ".html") and
+                "__pycache__" not in path.parts and
+                (path.parent != PUBLIC or path.stem == assignment))
     files = {f"autograder/{path.relative_to(PACKAGE)}": path
              for path in PACKAGE.rglob("*") if engine(path)}
     data = course / "assignments" / assignment / "data"  # what the specs read, e.g. small.txt
@@ -124,6 +126,8 @@ def build(assignment, output="autograder.zip"):
     entries = {name: (path.read_bytes(), REGULAR)
                for name, path in course_files(assignment).items()}
     entries["requirements.txt"] = ("\n".join(dependencies()) + "\n").encode(), REGULAR
+    # The hidden cases the course grades with here are the ones Gradescope grades with.
+    entries[exercises.SECRET_FILE] = (exercises.course_secret() + "\n").encode(), REGULAR
     entries["setup.sh"] = SETUP.encode(), EXECUTABLE
     run = RUN.replace("@ASSIGNMENT@", assignment).replace("@FAILED@", FAILED)
     entries["run_autograder"] = run.encode(), EXECUTABLE

@@ -7,13 +7,22 @@ engine instead. It writes what nbgrader's own autograde would have written:
   holding the feedback and points the in-kernel hidden test would print;
 - each test cell's score, in nbgrader's gradebook.
 So formgrader, `nbgrader export` and `nbgrader generate_feedback` work as usual.
+
+Only the student's own regular files reach `autograded/` (no symlink is followed, no FIFO
+read), and every notebook there has its outputs cleared first, as nbgrader's autograde
+does: formgrader shows autograded notebooks in the instructor's Jupyter, where a student's
+saved HTML or JavaScript output would run.
 """
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
-from .batch import find_submissions, grade_all
+from .batch import find_submissions, grade_all, linked_folder
 from .notebook import feedback_text
+from .read import NotebookError, load_json, read_regular
+from .report import one_line, private_folder, replace_atomically
 
 
 def test_cells(source_notebook):
@@ -23,21 +32,58 @@ def test_cells(source_notebook):
             if cell["metadata"].get("nbgrader", {}).get("grade")}
 
 
-def autograded_notebook(submitted, sources, report):
-    """The submitted notebook with each test cell as nbgrader's autograde leaves it (an
-    unreadable notebook is left as it is: its report already says why it scored 0)."""
+def cleared(data, name):
+    """A notebook's JSON with every cell's outputs and execution count cleared (nbgrader's
+    ClearOutput), or None if `data` is not a notebook."""
     try:
-        notebook = json.loads(Path(submitted).read_text())
-    except (ValueError, UnicodeDecodeError):
+        notebook = load_json(data, name)
+    except NotebookError:
         return None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         return None
+    for cell in notebook["cells"]:
+        if isinstance(cell, dict) and ("outputs" in cell or cell.get("cell_type") == "code"):
+            cell.update(outputs=[], execution_count=None)
+    return notebook
+
+
+def copy_regular_files(source, target):
+    """Copy the regular files below `source` to `target` (folders 0700, files 0600), each
+    notebook cleared (an unreadable one is left out). Symlinks, FIFOs, devices and files
+    over the size limit are skipped: nothing outside the folder is read, nothing blocks."""
+    private_folder(target)
+    for entry in os.scandir(source):
+        if entry.is_dir(follow_symlinks=False):
+            copy_regular_files(entry.path, target / entry.name)
+        elif entry.is_file(follow_symlinks=False):
+            try:
+                data = read_regular(entry.path)  # checks again, on the open file
+            except NotebookError:
+                continue
+            if entry.name.endswith(".ipynb"):
+                notebook = cleared(data, entry.name)
+                if notebook is None:
+                    continue
+                data = json.dumps(notebook, indent=1).encode()
+            replace_atomically(target / entry.name, data)
+
+
+def autograded_notebook(submitted, sources, report):
+    """The submitted notebook, cleared, with each test cell as nbgrader's autograde leaves
+    it; None if it cannot be read (its report already says why it scored 0)."""
+    try:
+        notebook = cleared(read_regular(submitted), Path(submitted).name)
+    except NotebookError:
+        return None
+    if notebook is None:
+        return None
     exercises = report.exercises()
     for cell in notebook["cells"]:
-        if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
-            continue
-        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if grade_id not in sources or grade_id[len("test_"):] not in exercises:
+        meta = cell.get("metadata") if isinstance(cell, dict) else None
+        meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if not isinstance(grade_id, str) or grade_id not in sources or \
+                grade_id[len("test_"):] not in exercises:
             continue
         score, _, tests = exercises[grade_id[len("test_"):]]
         cell.update(source=sources[grade_id]["source"], execution_count=1,
@@ -49,19 +95,40 @@ def autograded_notebook(submitted, sources, report):
     return notebook
 
 
+def timestamp(folder, student):
+    """nbgrader's timestamp.txt in a submission folder, parsed; None if there is none or it
+    is not a time (said on stderr: the submission is recorded without one)."""
+    from nbgrader.utils import parse_utc
+    try:
+        text = read_regular(folder / "timestamp.txt", 1 << 10).decode("utf-8", "replace").strip()
+    except NotebookError:
+        return None
+    try:
+        return parse_utc(text)
+    except Exception:  # dateutil raises several kinds
+        print(f"{one_line(student)}: timestamp.txt is not a time; recorded without a timestamp",
+              file=sys.stderr)
+        return None
+
+
 def record(gradebook, assignment, notebook_name, student, report, timestamp=None):
     """Each exercise's points as the auto score of its test cell in nbgrader's gradebook."""
-    gradebook.update_or_create_student(student)
     try:
-        gradebook.find_submission(assignment, student)
-    except Exception:  # nbgrader's MissingEntry: a first grading
-        gradebook.add_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
-    for name, (score, _, _) in report.exercises().items():
-        grade = gradebook.find_grade(f"test_{name}", notebook_name, assignment, student)
-        grade.auto_score = score
-        # as nbgrader's own autograde: review only what a grader already changed by hand
-        grade.needs_manual_grade = grade.manual_score is not None
-    gradebook.db.commit()
+        gradebook.update_or_create_student(student)
+        try:
+            gradebook.find_submission(assignment, student)
+        except Exception:  # nbgrader's MissingEntry: a first grading
+            gradebook.add_submission(assignment, student,
+                                     **({"timestamp": timestamp} if timestamp else {}))
+        for name, (score, _, _) in report.exercises().items():
+            grade = gradebook.find_grade(f"test_{name}", notebook_name, assignment, student)
+            grade.auto_score = score
+            # as nbgrader's own autograde: review only what a grader already changed by hand
+            grade.needs_manual_grade = grade.manual_score is not None
+        gradebook.db.commit()
+    except Exception:
+        gradebook.db.rollback()  # the next student's grades must not fail with this one's
+        raise
 
 
 def grade_course(course, assignment, students=None, jobs=None, resume=False):
@@ -80,16 +147,17 @@ def grade_course(course, assignment, students=None, jobs=None, resume=False):
 
         def autograded(student, report):
             folder = course / "submitted" / student / assignment
-            submitted = submissions[student]
             target = course / "autograded" / student / assignment
             shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(folder, target)
-            notebook = autograded_notebook(submitted, sources, report) if submitted.is_file() else None
+            own = folder.is_dir() and linked_folder(folder) is None  # never a classmate's
+            if own:
+                copy_regular_files(folder, target)
+            notebook = autograded_notebook(submissions[student], sources, report)
             if notebook is not None:
-                (target / f"{assignment}.ipynb").write_text(json.dumps(notebook, indent=1))
-            stamp = folder / "timestamp.txt"
+                replace_atomically(target / f"{assignment}.ipynb",
+                                   json.dumps(notebook, indent=1).encode())
             record(gradebook, assignment, assignment, student, report,
-                   stamp.read_text().strip() if stamp.is_file() else None)
+                   timestamp(folder, student) if own else None)
 
         return grade_all(submissions, assignment, course / "grades" / assignment, jobs, resume,
                          on_graded=autograded)

@@ -3,7 +3,10 @@
 Plain `json` plus our own structural checks: a grader must explain bad input, and
 nbformat's schema validation costs more start-up time than the whole grading run.
 """
+import errno
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,30 +32,72 @@ class Cell:
         return self.grade_id or f"cell {self.index + 1}"
 
 
+# O_NOFOLLOW: a symlink is refused, not followed (to a classmate's notebook, the instructor's
+# source, /dev/zero or /proc/self/mem); O_NONBLOCK: opening a FIFO does not wait for a writer.
+OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+NOT_A_FILE = {stat.S_IFIFO: "is a named pipe (FIFO), not a file",
+              stat.S_IFCHR: "is a device, not a file", stat.S_IFBLK: "is a device, not a file",
+              stat.S_IFDIR: "is a folder, not a notebook file",
+              stat.S_IFSOCK: "is a socket, not a file"}
+
+
+def read_regular(path, cap=MAX_NOTEBOOK_BYTES):
+    """The content of `path` if it is a regular file of at most `cap` bytes; otherwise
+    NotebookError with one sentence saying why. Every check is on the open file itself
+    (fstat), and the size before reading, so nothing can be swapped in between, and no
+    more than cap + 1 bytes are ever read."""
+    name = Path(path).name
+    try:
+        fd = os.open(path, OPEN_FLAGS)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise NotebookError(f"{name} is a symbolic link; submit the notebook file "
+                                "itself") from None
+        if error.errno == errno.ENXIO:  # a socket cannot be opened
+            raise NotebookError(f"{name} {NOT_A_FILE[stat.S_IFSOCK]}") from None
+        raise NotebookError(f"cannot open {name}: {error.strerror}") from None
+    info = os.fstat(fd)
+    problem = None
+    if not stat.S_ISREG(info.st_mode):
+        problem = f"{name} {NOT_A_FILE.get(stat.S_IFMT(info.st_mode), 'is not a regular file')}"
+    elif info.st_size > cap:
+        problem = (f"{name} is {info.st_size / 2**20:.0f} MB; files over {cap >> 20} MB are "
+                   "not graded (clear large outputs with Kernel > Restart & Clear Output and "
+                   "save)")
+    if problem:
+        os.close(fd)
+        raise NotebookError(problem)
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(info.st_size + 1)  # one byte more tells a file that grew
+        except OSError as error:
+            raise NotebookError(f"cannot read {name}: {error.strerror}") from None
+        except MemoryError:
+            raise NotebookError(f"{name} is too large to read into memory") from None
+    if len(data) > info.st_size:
+        raise NotebookError(f"{name} changed while it was being read; submit it again")
+    return data
+
+
+def load_json(data, name):
+    """The JSON value of a notebook's bytes, or NotebookError saying why it has none."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise NotebookError(f"{name} is not UTF-8 text (invalid byte at position "
+                            f"{error.start}); is it really a .ipynb notebook?") from None
+    except ValueError as error:
+        raise NotebookError(f"{name} is not valid notebook JSON ({error}); was it "
+                            "edited outside Jupyter or truncated?") from None
+    except RecursionError:
+        raise NotebookError(f"{name} is JSON nested too deeply to be a notebook") from None
+    except MemoryError:
+        raise NotebookError(f"{name} is too large to read into memory") from None
+
+
 def read_notebook(path):
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise NotebookError(f"cannot open {path.name}: {error.strerror}") from None
-    if not path.is_file():
-        raise NotebookError(f"{path.name} is not a file")
-    if size > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(f"{path.name} is {size / 2**20:.0f} MB; notebooks over "
-                            f"{MAX_NOTEBOOK_BYTES >> 20} MB are not graded (clear large outputs "
-                            "with Kernel > Restart & Clear Output and save)")
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise NotebookError(f"{path.name} is not UTF-8 text (invalid byte at position "
-                            f"{error.start}); is it really a .ipynb notebook?") from None
-    try:
-        notebook = json.loads(text)
-    except ValueError as error:
-        raise NotebookError(f"{path.name} is not valid notebook JSON ({error}); was it "
-                            "edited outside Jupyter or truncated?") from None
-    return cells_of(notebook, path.name)
+    return cells_of(load_json(read_regular(path), path.name), path.name)
 
 
 def cells_of(notebook, name="the notebook"):

@@ -1,6 +1,7 @@
 """Step 6: the report: Gradescope's results.json, a JUnit XML report for any CI, and a
 readable per-exercise table."""
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -18,12 +19,36 @@ def readable(text):
     return NOT_XML.sub("\ufffd", str(text))
 
 
-def replace_atomically(path, data):
-    """Write `data` (bytes) to `path` so that a reader never sees half a file."""
+# What must not reach a terminal or a one-line field (a progress line, a CSV cell): every
+# C0 and C1 control character (ESC, BEL, newlines, 8-bit CSI), lone surrogates, line and
+# paragraph separators and the bidirectional overrides that reorder what is shown.
+NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e"
+                          "\u2066-\u2069]")
+
+
+def one_line(text):
+    """`text` (a student ID, a file name, a message) safe to print on one line."""
+    return NOT_ONE_LINE.sub("\ufffd", str(text))
+
+
+def private_folder(path):
+    """mkdir -p, each folder it creates open to its owner only (0700): students' code may run
+    as another uid on this machine, and must not read classmates' results."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path != path.parent and not path.is_dir():
+        private_folder(path.parent)
+        path.mkdir(mode=0o700, exist_ok=True)
+
+
+def replace_atomically(path, data):
+    """Write `data` (bytes) to `path`, readable by its owner only (0600), so that a reader
+    never sees half a file."""
+    path = Path(path)
+    private_folder(path.parent)
     temporary = path.with_name(path.name + ".partial")
-    temporary.write_bytes(data)
+    temporary.unlink(missing_ok=True)  # a stale one may have other modes
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+        handle.write(data)
     temporary.replace(path)
 
 
@@ -106,7 +131,7 @@ class Report:
                 why = f"  {first.name.split(': ', 1)[1]}: " + (lines[1].strip() if len(lines) > 1
                                                                  else lines[0])
             rows.append(f"  {name:<{width}} {score:6.2f} / {max_score:5.2f}  {mark:<4}{why}")
-        return "\n".join(rows)
+        return "\n".join(one_line(row) for row in rows)  # for a terminal: no escape sequences
 
 
 def points(value):

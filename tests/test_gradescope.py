@@ -3,6 +3,7 @@ as Gradescope runs it (real processes throughout); every results.json is checked
 Gradescope's documented results format."""
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -91,6 +92,11 @@ def submit(root, example, assignment, name):
 
 def run_autograder(root, **env):
     """Run root/run_autograder with the test's Python first on PATH; the validated results."""
+    return run_autograder_logged(root, **env)[0]
+
+
+def run_autograder_logged(root, **env):
+    """run_autograder's validated results, and what it printed (stdout + stderr)."""
     environment = dict(os.environ, AUTOGRADER_ROOT=str(root), **env,
                        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     environment.pop("RNN_KIT_COURSE", None)
@@ -99,7 +105,7 @@ def run_autograder(root, **env):
     assert done.returncode == 0, done.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(results, SCHEMA)
-    return results
+    return results, done.stdout + done.stderr
 
 
 def cli_results(notebook, assignment, output):
@@ -185,6 +191,18 @@ def test_broken_autograder_still_writes_results(packages, tmp_path):
     assert results["score"] == 0
     assert "grading failed" in results["output"].lower()
     assert "contact the course staff" in results["output"]
+
+
+def test_a_submitted_path_prints_no_control_characters(packages, tmp_path):
+    """run_autograder prints the notebook's path for the staff: a folder named with a
+    terminal escape and a newline must be shown quoted, not sent to their terminal."""
+    root = install(packages["rnn_step_by_step"], tmp_path / "autograder")
+    folder = "\x1b]0;owned\x07\x1b[2J\nscore: 100"
+    submit(root, "correct.ipynb", "rnn_step_by_step", f"{folder}/rnn_step_by_step.ipynb")
+    results, printed = run_autograder_logged(root)
+    assert results["score"] == 100
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", printed), repr(printed)
+    assert not [line for line in printed.splitlines() if line.startswith("score: 100")]
 
 
 def sees_numpy(python):
