@@ -155,13 +155,13 @@ class SolutionReference:
         return [self.case(exercise, *case) for case in self.assignment.cases(exercise.name)]
 
 
-def _dump(value):
+def dump_value(value):
     buffers = []
     node = protocol.encode(value, buffers)
     return {"value": node, "buffers": [base64.b64encode(b).decode() for b in buffers]}
 
 
-def _load(data):
+def load_value(data):
     return protocol.decode(data["value"], [base64.b64decode(b) for b in data["buffers"]])
 
 
@@ -173,7 +173,7 @@ def public_data(reference):
         if exercise.inputs_after != "updated":
             case.args_after = None  # only an in-place update needs them: keep the file small
         case.bounded = None  # reference code: never in a student's hands
-        data[exercise.name] = _dump(case.__dict__)
+        data[exercise.name] = dump_value(case.__dict__)
     return data
 
 
@@ -190,4 +190,4 @@ class PublicReference:
         self.data = json.loads(path.read_text())
 
     def cases(self, exercise):
-        return [Case(**_load(self.data[exercise.name]))]
+        return [Case(**load_value(self.data[exercise.name]))]
