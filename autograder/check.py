@@ -13,7 +13,7 @@ import numpy as np
 from .compare import argument_differences, compare, relative_error
 from .diagnose import explain, explain_error
 from .report import readable
-from .sandbox.runner import SandboxFailure
+from .session import SandboxFailure
 
 INPUTS_SHARE = 0.1   # of an exercise's points, for leaving its inputs unchanged
 STEP = 1e-6          # central-difference step of the gradient check

@@ -19,7 +19,15 @@ from pathlib import Path
 
 from . import exercises
 from .compare import compare
-from .reference import PUBLIC, SolutionReference, load_value, course_directory, public_data
+from .reference import PACKAGE, PUBLIC, SolutionReference, load_value, course_directory, public_data
+
+# The students' copy of the public checks, in each assignment folder, so that the release
+# folder alone (with NumPy) runs them: the modules a check imports, this assignment's spec
+# and public cases. Nothing in it holds more of the reference than the public case.
+CHECKS = "rnn_checks"
+CHECK_MODULES = ("__init__.py", "behaviour.py", "check.py", "compare.py", "diagnose.py",
+                 "notebook.py", "reference.py", "report.py", "session.py", "standins.py",
+                 "exercises/__init__.py", "sandbox/__init__.py", "sandbox/protocol.py")
 
 # The public cases are floating-point results: another CPU (AVX-512, another BLAS) may
 # differ in the last bits. Those are the same values; anything beyond is a real change.
@@ -68,15 +76,17 @@ def generated_cells(assignment, solutions_source):
                             for n in ast.parse(solutions_source).body
                             if isinstance(n, ast.FunctionDef) and n.name in assignment.provided)
     locked = {"grade": False, "solution": False, "locked": True}
-    cells = {"setup": (f"{assignment.setup_imports}\nfrom autograder.notebook import check\n\n\n"
-                       f"{helpers}\n", locked)}
+    cells = {"setup": (f"{assignment.setup_imports}\n\n\n{helpers}\n\n\n# The public checks "
+                       f"under each exercise ({CHECKS}/ is beside this notebook).\n"
+                       f"from {CHECKS}.notebook import check, validate\n", locked)}
     for exercise in assignment.exercises:
         name = exercise.name
         cells[name] = (solution_cell(solutions_source, name),
                        {"grade": False, "solution": True, "locked": False})
         cells[f"check_{name}"] = (f'check("{assignment.name}", "{name}")\n', locked)
         cells[f"test_{name}"] = (
-            f"# The hidden tests of {name} run when your notebook is graded.\n"
+            f"# Validate runs the public check of {name} here; its hidden tests run when your "
+            f"notebook is graded.\nvalidate(\"{assignment.name}\", \"{name}\")\n"
             "### BEGIN HIDDEN TESTS\nfrom autograder.notebook import grade\n"
             f'grade("{assignment.name}", "{name}")\n### END HIDDEN TESTS\n',
             {"grade": True, "solution": False, "locked": True, "points": exercise.points})
@@ -117,6 +127,14 @@ def run_nbgrader(course, name):
                         "--log-level=WARN"], cwd=course, env=env, check=True)
 
 
+def checks_files(name, public):
+    """{path in the assignment folder: bytes} of the students' copy of the checks."""
+    files = {f"{CHECKS}/{module}": (PACKAGE / module).read_bytes() for module in CHECK_MODULES}
+    files[f"{CHECKS}/exercises/{name}.py"] = (PACKAGE / "exercises" / f"{name}.py").read_bytes()
+    files[f"{CHECKS}/public/{name}.json"] = public.encode()
+    return files
+
+
 def release(name, check=False):
     assignment = exercises.load(name)
     course = course_directory()
@@ -124,10 +142,17 @@ def release(name, check=False):
     notebook = updated_source_notebook(assignment, json.loads(notebook_path.read_text()))
     public_path = PUBLIC / f"{name}.json"
     public = public_text(name, public_path)
+    folder = course / "assignments" / name
+    checks = checks_files(name, public)
     stale = []
     if check:
         stale += [str(p) for p, text in ((notebook_path, dump(notebook)), (public_path, public))
                   if not p.is_file() or p.read_text() != text]
+        committed = {str(p.relative_to(folder)) for p in (folder / CHECKS).rglob("*")
+                     if p.is_file() and "__pycache__" not in p.parts}
+        stale += [str(folder / path) for path in sorted(committed | set(checks))
+                  if path not in checks or not (folder / path).is_file()
+                  or (folder / path).read_bytes() != checks[path]]
         with tempfile.TemporaryDirectory() as scratch:
             shutil.copytree(course / "assignments", Path(scratch) / "assignments")
             shutil.copy(course / "nbgrader_config.py", scratch)
@@ -145,6 +170,10 @@ def release(name, check=False):
     notebook_path.write_text(dump(notebook))
     PUBLIC.mkdir(exist_ok=True)
     public_path.write_text(public)
+    shutil.rmtree(folder / CHECKS, ignore_errors=True)
+    for path, data in checks.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
     run_nbgrader(course, name)
     print(f"{name}: wrote {notebook_path.relative_to(course)}, {public_path.relative_to(course)} "
           f"and release/{name}/")

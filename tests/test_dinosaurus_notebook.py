@@ -36,5 +36,6 @@ def test_training_demo_prints_names_and_plots_the_loss(source_run):
     demo = cells(source_run)["train_demo"]
     text = printed(demo)
     assert text.count("Iteration: ") == 12  # iterations 0, 2000, ..., 22000
+    assert "your network has learned to spell like a paleontologist" in text
     assert any(output.output_type == "display_data" and "image/png" in output.data
                for output in demo.outputs)

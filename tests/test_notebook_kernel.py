@@ -9,6 +9,9 @@ Each notebook runs once (module-scoped fixtures); the tests read the outputs it 
 """
 import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbclient
@@ -53,6 +56,11 @@ def printed(cell):
                    if output.output_type == "stream")
 
 
+def stderr(cell):
+    return "".join(output.get("text", "") for output in cell.get("outputs", [])
+                   if output.output_type == "stream" and output.name == "stderr")
+
+
 def errors(cell):
     return [output for output in cell.get("outputs", []) if output.output_type == "error"]
 
@@ -76,7 +84,10 @@ def source_run():
 
 @pytest.fixture(scope="module")
 def student_folder(tmp_path_factory):
-    return tmp_path_factory.mktemp("student")
+    """The release folder, as nbgrader hands it out (the checks' copy beside the notebook)."""
+    folder = tmp_path_factory.mktemp("student")
+    shutil.copytree(ROOT / "release" / ASSIGNMENT, folder, dirs_exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +139,8 @@ def test_correct_submission_public_check_passes(correct_run, name):
 
 
 def test_correct_submission_test_cells_are_silent(correct_run):
-    """In the released notebook the test cells hold no hidden tests: nothing runs there."""
+    """In the released notebook the test cells hold no hidden tests, only the validation of
+    the public check, which says nothing when it passes."""
     for name in NAMES:
         cell = cells(correct_run)[f"test_{name}"]
         assert "grade(" not in cell.source
@@ -138,15 +150,25 @@ def test_correct_submission_test_cells_are_silent(correct_run):
 # --------------------------------------------------------------------------- one bug
 
 def test_bug_fails_its_own_public_check(bug_run):
+    """It says why, raises nothing (Run All goes on), and says so on stderr, in the check
+    and in the test cell below it, which is what nbgrader's Validate reads."""
     cell = cells(bug_run)[f"check_{BROKEN}"]
-    (error,) = errors(cell)
-    assert error.ename == "PublicCheckFailed"
-    assert f"{BROKEN} does not pass its public check yet" in error.evalue
+    assert not errors(cell)
+    assert f"{BROKEN} does not pass its public check yet" in stderr(cell)
     text = printed(cell)
     assert "public case" in text and "failed" in text
     assert "da_prev: values differ" in text
     assert "expected" in text and "got" in text
     assert f"All public checks of {BROKEN} passed" not in text
+    assert "not credited" not in text and "Traceback" not in text
+    assert f"{BROKEN} does not pass its public check yet" in stderr(cells(bug_run)[f"test_{BROKEN}"])
+
+
+def test_a_check_that_used_expected_helpers_says_so(bug_run):
+    """rnn_backward passes with the expected rnn_cell_backward; the student's own is wrong."""
+    text = printed(cells(bug_run)["check_rnn_backward"])
+    assert "All public checks of rnn_backward passed" in text
+    assert f"Your own {BROKEN} does not pass its check yet" in text
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n != BROKEN])
@@ -165,6 +187,31 @@ def test_untouched_setup_runs(untouched_run):
 @pytest.mark.parametrize("name", NAMES)
 def test_untouched_check_says_not_implemented(untouched_run, name):
     cell = cells(untouched_run)[f"check_{name}"]
-    (error,) = errors(cell)
-    assert error.ename == "PublicCheckFailed"
+    assert not errors(cell)
     assert f"{name} is not implemented yet" in printed(cell), printed(cell)
+    assert f"{name} does not pass its public check yet" in stderr(cell)
+
+
+# ------------------------------------------------------------------ nbgrader validate
+
+def validate(nb, folder):
+    """`nbgrader validate` of `nb` in a copy of the release folder: its printed verdict."""
+    folder.mkdir()
+    shutil.copytree(ROOT / "release" / ASSIGNMENT, folder, dirs_exist_ok=True)
+    path = folder / f"{ASSIGNMENT}.ipynb"
+    path.write_text(json.dumps(nb))
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path)], cwd=folder,
+                          capture_output=True, text=True, timeout=600, env=env)
+    return done.stdout + done.stderr
+
+
+def test_validate_fails_for_each_failing_exercise_and_passes_a_correct_notebook(tmp_path):
+    untouched = validate(release_notebook(ASSIGNMENT), tmp_path / "untouched")
+    assert "VALIDATION FAILED" in untouched
+    assert all(f"{name} does not pass its public check yet" in untouched for name in NAMES)
+    buggy = validate(notebook(ASSIGNMENT, [BUG]), tmp_path / "buggy")
+    assert "VALIDATION FAILED" in buggy and f"{BROKEN} does not pass" in buggy
+    assert [name for name in NAMES if f"{name} does not pass" in buggy] == [BROKEN]
+    correct = validate(notebook(ASSIGNMENT), tmp_path / "correct")
+    assert "Success! Your notebook passes all the tests." in correct, correct

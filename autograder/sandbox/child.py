@@ -28,7 +28,7 @@ MAX_PRINTED = 2000
 
 class NoGrader:
     """Import hook: the grader's packages are not available to the student's code."""
-    BLOCKED = {"autograder", "solutions"}
+    BLOCKED = {"autograder", "solutions", "rnn_checks"}
 
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in self.BLOCKED:

@@ -22,11 +22,14 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import protocol
+from ..session import Outcome, SandboxFailure
 from ..standins import Refused
+
+__all__ = ["Limits", "Outcome", "SandboxFailure", "SandboxSession", "isolation"]
 
 CHILD = Path(__file__).with_name("child.py")
 PROTOCOL = Path(__file__).with_name("protocol.py")
@@ -169,23 +172,6 @@ class Limits:
     seconds: float = 20.0          # wall clock for one exercise, loading included
     memory_bytes: int = 2 << 30    # address space of the student's process
     reply_bytes: int = 64 << 20    # largest message accepted from it
-
-
-@dataclass
-class Outcome:
-    """What one call of a student function produced."""
-    ok: bool
-    value: object = None                # the returned value, decoded (when ok)
-    args_after: list = None             # the arguments as they were after the call
-    error: dict = field(default_factory=dict)  # type, message, where (when not ok)
-    printed: str = ""
-    refusals: list = field(default_factory=list)  # calls the stand-ins would not answer
-
-
-class SandboxFailure(Exception):
-    """The student's process stopped answering: timeout, crash, exit or garbage.
-
-    The message is a sentence for the student."""
 
 
 class DeadlineReader:

@@ -1,0 +1,90 @@
+"""A student has only the release folder nbgrader hands out, and NumPy and matplotlib.
+
+The folder is copied alone into an empty directory, a virtual environment gets only
+numpy, matplotlib and ipykernel (to run a notebook at all), and the notebook runs in a real
+kernel of that environment: every public check runs from the folder's own copy of the
+checks, and nothing in the folder holds more of the reference than the public cases."""
+import json
+import shutil
+import subprocess
+import sys
+
+import nbclient
+import nbformat
+import pytest
+
+from autograder import exercises
+from tests.submissions import ROOT, notebook
+from tests.test_notebook_kernel import cells, errors, printed, stderr
+
+STUDENT_PACKAGES = ["numpy", "matplotlib", "ipykernel"]
+
+
+@pytest.fixture(scope="module")
+def student_python(tmp_path_factory):
+    """A kernel of a fresh environment with only the student's packages."""
+    root = tmp_path_factory.mktemp("student-env")
+    subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True)
+    python = root / "venv" / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", *STUDENT_PACKAGES], check=True,
+                   timeout=900)
+    spec = root / "kernels" / "student"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "student", "language": "python"}))
+    return python, root
+
+
+def run_alone(assignment, nb, student_python, folder, monkeypatch):
+    """The release folder alone in `folder`, with `nb` as its notebook, run in the
+    student's kernel (from nowhere near this repository)."""
+    python, root = student_python
+    shutil.copytree(ROOT / "release" / assignment, folder)
+    monkeypatch.setenv("JUPYTER_PATH", str(root))
+    node = nbformat.reads(json.dumps(nb), as_version=4)
+    client = nbclient.NotebookClient(node, timeout=600, allow_errors=True, kernel_name="student",
+                                     resources={"metadata": {"path": str(folder)}})
+    client.execute(env={"PATH": "/usr/bin:/bin", "HOME": str(folder), "MPLBACKEND": "Agg"})
+    return node
+
+
+@pytest.mark.parametrize("assignment", exercises.ASSIGNMENTS)
+def test_the_release_folder_alone_runs_every_public_check(assignment, student_python, tmp_path,
+                                                          monkeypatch):
+    python, _ = student_python
+    assert subprocess.run([str(python), "-c", "import autograder"], cwd=tmp_path,
+                          capture_output=True).returncode != 0  # the kit is not installed
+    ran = run_alone(assignment, notebook(assignment), student_python, tmp_path / "correct",
+                    monkeypatch)
+    names = [exercise.name for exercise in exercises.load(assignment).exercises]
+    for cell in ran.cells:
+        assert not errors(cell), cell.source
+    for name in names:
+        assert f"All public checks of {name} passed" in printed(cells(ran)[f"check_{name}"])
+        assert not stderr(cells(ran)[f"test_{name}"])
+    if assignment == "dinosaurus_island":
+        assert "has learned to spell" in printed(cells(ran)["train_demo"])
+
+
+def test_a_bug_in_the_release_folder_alone_is_explained(student_python, tmp_path, monkeypatch):
+    bug = ROOT / "tests" / "submissions" / "rnn_step_by_step" / "bugs" / "missing_waa_transpose.py"
+    ran = run_alone("rnn_step_by_step", notebook("rnn_step_by_step", [bug]), student_python,
+                    tmp_path / "buggy", monkeypatch)
+    check = cells(ran)["check_rnn_cell_backward"]
+    assert "da_prev: values differ" in printed(check) and not errors(check)
+    assert "does not pass its public check yet" in stderr(check)
+
+
+@pytest.mark.parametrize("assignment", exercises.ASSIGNMENTS)
+def test_the_release_folder_holds_the_engine_and_public_cases_only(assignment):
+    """Its copy of the checks is the kit's own public engine, byte for byte (the modules a
+    check needs, this assignment's spec and public cases): no solutions, no hidden case.
+    (test_release checks that the notebook's code holds no solution.)"""
+    from autograder.release import CHECK_MODULES, CHECKS
+    folder = ROOT / "release" / assignment / CHECKS
+    found = {str(p.relative_to(folder)) for p in folder.rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts}
+    assert found == {*CHECK_MODULES, f"exercises/{assignment}.py", f"public/{assignment}.json"}
+    for module in found:
+        assert (folder / module).read_bytes() == (ROOT / "autograder" / module).read_bytes()
