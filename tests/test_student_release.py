@@ -1,9 +1,10 @@
-"""A student has only the release folder nbgrader hands out, and NumPy and matplotlib.
+"""A student has only the release folder nbgrader hands out, and what the README tells a
+student to install (NumPy, matplotlib, Jupyter).
 
-The folder is copied alone into an empty directory, a virtual environment gets only
-numpy, matplotlib and ipykernel (to run a notebook at all), and the notebook runs in a real
-kernel of that environment: every public check runs from the folder's own copy of the
-checks, and nothing in the folder holds more of the reference than the public cases."""
+The folder is copied alone into an empty directory, a virtual environment gets exactly the
+README's packages, and the notebook runs in a real kernel of that environment: every public
+check runs from the folder's own copy of the checks, none of the instructors' tools is
+there, and nothing in the folder holds more of the reference than the public cases."""
 import json
 import shutil
 import subprocess
@@ -17,7 +18,14 @@ from autograder import exercises
 from tests.submissions import ROOT, notebook
 from tests.test_notebook_kernel import cells, errors, printed, stderr
 
-STUDENT_PACKAGES = ["numpy", "matplotlib", "ipykernel"]
+
+
+def student_packages():
+    """What the README tells a student to install (the line under <!-- student:install -->)."""
+    readme = (ROOT / "README.md").read_text().splitlines()
+    line = next(readme[i] for i in range(readme.index("<!-- student:install -->"), len(readme))
+                if readme[i].startswith("python3"))
+    return line.split("pip install", 1)[1].split()
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +34,7 @@ def student_python(tmp_path_factory):
     root = tmp_path_factory.mktemp("student-env")
     subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True)
     python = root / "venv" / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", *STUDENT_PACKAGES], check=True,
+    subprocess.run([str(python), "-m", "pip", "install", "-q", *student_packages()], check=True,
                    timeout=900)
     spec = root / "kernels" / "student"
     spec.mkdir(parents=True)
@@ -53,8 +61,9 @@ def run_alone(assignment, nb, student_python, folder, monkeypatch):
 def test_the_release_folder_alone_runs_every_public_check(assignment, student_python, tmp_path,
                                                           monkeypatch):
     python, _ = student_python
-    assert subprocess.run([str(python), "-c", "import autograder"], cwd=tmp_path,
-                          capture_output=True).returncode != 0  # the kit is not installed
+    for absent in ("autograder", "nbgrader"):  # neither the kit nor the instructors' tools
+        assert subprocess.run([str(python), "-c", f"import {absent}"], cwd=tmp_path,
+                              capture_output=True).returncode != 0, absent
     ran = run_alone(assignment, notebook(assignment), student_python, tmp_path / "correct",
                     monkeypatch)
     names = [exercise.name for exercise in exercises.load(assignment).exercises]
