@@ -1,3 +1,3 @@
 from .cli import main
 
-main()
+main(prog="python -m autograder")  # the usage shows what was typed, not __main__.py

@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 import traceback
+import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
@@ -43,10 +44,11 @@ from . import exercises, feedback
 from .check import TestResult
 from .grade import grade_submission, zero_report
 from .read import NotebookError, read_regular
-from .report import Report, one_line, private_folder, replace_atomically
+from .report import Report, one_line, private_folder, readable, replace_atomically
 from .sandbox.runner import Limits
 
 WORKER_SLACK = 60.0   # seconds a worker may take beyond its submission's time limits
+SLOW = 5.0            # seconds after which the progress bar names the submission it waits on
 GRADER_FAILED = ("grading failed because of an error in the grader ({}), not in your "
                  "submission; please contact the course staff")
 STOPPED = ("grading stopped unexpectedly on this submission (the grading process was killed "
@@ -291,6 +293,7 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
                     task = tasks.get_nowait()
                 except queue.Empty:
                     break
+                done.begin(task["student"])
                 try:
                     finished.put((task, *graded(worker, task)))
                 except Exception as error:
@@ -303,7 +306,12 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
         peaks = []
         try:
             for _ in range(todo):
-                task, report, peak = finished.get()
+                while True:  # waiting, the bar shows which submission takes long
+                    try:
+                        task, report, peak = finished.get(timeout=1)
+                        break
+                    except queue.Empty:
+                        done.tick()
                 peaks += [peak] if peak else []
                 for _attempt in range(2):  # the report, or else the zero report of its failure
                     try:
@@ -325,10 +333,12 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
 
 
 class Progress:
-    """A bar (done/total, rate, ETA) on a terminal; a line per submission otherwise."""
+    """A bar (done/total, rate, ETA, and the submission it waits on when one is slow) on a
+    terminal; a line per submission otherwise."""
 
     def __init__(self, total, already, enabled):
         self.started, self.total, self.count = time.monotonic(), total, already
+        self.running, self.lock = {}, threading.Lock()  # student: when its grading began
         self.bar = None
         if enabled and sys.stderr.isatty():
             from tqdm import tqdm
@@ -337,13 +347,31 @@ class Progress:
                             ncols=min(size.columns or 80, 100), nrows=size.lines or 24)
         self.enabled = enabled
 
+    def begin(self, student):
+        """Called by the threads driving the workers."""
+        with self.lock:
+            self.running[student] = time.monotonic()
+
     def step(self, student, report):
         self.count += 1
+        with self.lock:
+            self.running.pop(student, None)
         if self.bar is not None:
             self.bar.update(1)
+            self.tick()
         elif self.enabled:
             print(f"[{self.count}/{self.total}] {one_line(student)}: {report.score:g} / "
                   f"{report.max_score:g}", file=sys.stderr, flush=True)
+
+    def tick(self):
+        """Name the submission graded longest, once it is slow: a stalled bar says why."""
+        if self.bar is None:
+            return
+        with self.lock:
+            oldest = min(self.running.items(), key=lambda item: item[1], default=None)
+        waited = time.monotonic() - oldest[1] if oldest else 0
+        self.bar.set_postfix_str(f"grading {one_line(oldest[0])[:30]} for {waited:.0f} s"
+                                 if waited >= SLOW else "")
 
     def elapsed(self):
         return time.monotonic() - self.started
@@ -403,23 +431,47 @@ def summary(assignment, reports, elapsed, graded, peaks):
     for low in range(10):
         label = f"{low * 10:3d}-{low * 10 + 10 if low < 9 else 100:<3d}%"
         lines.append(f"  {label} {'#' * bins[low]} {bins[low] or ''}".rstrip())
-    failed, messages = Counter(), Counter()
+    failed, messages = Counter(), Counter()  # students, not tests: hidden cases repeat
     for report in reports.values():
-        for name, (score, max_score, tests) in report.exercises().items():
+        for name, (score, max_score, _) in report.exercises().items():
             if score < max_score - 1e-9:
                 failed[name] += 1
-            for test in tests:
-                if not test.passed:
-                    explanation = test.output.splitlines()[1:2] or test.output.splitlines()[:1]
-                    # numbers differ between students; the message is what recurs
-                    messages[re.sub(r"\d+(\.\d+)?", "N", one_line(explanation[0].strip()))
-                             if explanation else "(no message)"] += 1
+        messages.update({failure_message(test) for test in report.tests if not test.passed}
+                        - {None})
     if failed:
         lines.append("exercises most often failed:")
         lines += [f"  {name}: {count} of {len(reports)}" for name, count in failed.most_common(5)]
         lines.append("most common failure messages:")
-        lines += [f"  {count:4d} x {message[:100]}" for message, count in messages.most_common(5)]
+        lines += [f"  {message[:100]}: {count} of {len(reports)}"
+                  for message, count in messages.most_common(5)]
     return "\n".join(lines)
+
+
+def failure_message(test):
+    """What a failed test says went wrong, its numbers masked (they differ between students
+    while the message recurs); None where it says nothing about the mistake."""
+    lines = test.output.splitlines()
+    line = one_line((lines[1:2] or lines[:1] or ["(no message)"])[0].strip())
+    return None if line.startswith("not credited") else re.sub(r"\d+(\.\d+)?", "N", line)
+
+
+def class_junit(assignment_name, reports):
+    """One JUnit XML document for a class: each student's Report.to_junit <testsuite>, named
+    after the student, whose name also leads each test case's classname (CI tools tell
+    test cases apart by classname and name)."""
+    root = ET.Element("testsuites", name=assignment_name)
+    counts = Counter()
+    for student, report in sorted(reports.items()):
+        suite = ET.fromstring(report.to_junit()).find("testsuite")
+        suite.set("name", readable(student))
+        for case in suite.iter("testcase"):
+            case.set("classname", f"{readable(student)}.{case.get('classname')}")
+        counts.update({key: int(suite.get(key)) for key in ("tests", "failures")})
+        root.append(suite)
+    root.attrib.update(tests=str(counts["tests"]), failures=str(counts["failures"]),
+                       errors="0", skipped="0")
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import csv
 import json
 import os
 import pty
+import re
 import shutil
 import signal
 import sqlite3
@@ -12,11 +13,12 @@ import subprocess
 import sys
 import textwrap
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 
 from autograder.batch import find_submissions
-from tests.submissions import HERE, notebook, write
+from tests.submissions import HERE, functions, notebook, write
 
 ASSIGNMENT = "rnn_step_by_step"
 BUGS = HERE / ASSIGNMENT / "bugs"
@@ -140,6 +142,17 @@ def test_outputs_csv_gradebook_feedback_and_summary(graded):
     assert "score histogram" in done.stdout and "exercises most often failed" in done.stdout
 
 
+def test_the_summary_counts_students_and_leaves_out_what_says_nothing(graded):
+    root, submissions, done, _ = graded
+    summary = done.stdout.split("most common failure messages:\n", 1)[1].splitlines()
+    messages = [re.fullmatch(r"  (.+): (\d+) of (\d+)", line) for line in summary
+                if line.startswith("  ")]
+    assert messages and all(messages), summary
+    assert all(int(count) <= int(total) == len(submissions) for _, count, total in
+               (match.groups() for match in messages))
+    assert "not credited" not in done.stdout
+
+
 def test_resume_grades_only_new_or_changed_submissions(graded, tmp_path):
     root, submissions, _, _ = graded
     course, output = tmp_path / "course", tmp_path / "grades"
@@ -205,24 +218,38 @@ def test_a_submission_that_kills_its_grader_costs_only_itself(tmp_path, monkeypa
     assert results(tmp_path / "grades", "later")["score"] == 100
 
 
-def test_grade_given_a_folder_grades_the_class(tmp_path):
+def test_grade_given_a_folder_grades_the_class_with_junit_and_min_score(tmp_path):
     flat = tmp_path / "class"
     flat.mkdir()
     write(notebook(ASSIGNMENT), flat / "dee.ipynb")
     write(notebook(ASSIGNMENT, [BUGS / "missing_waa_transpose.py"]), flat / "eve.ipynb")
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(flat), "--assignment",
-                           ASSIGNMENT, "--output", str(tmp_path / "out")],
+                           ASSIGNMENT, "--output", str(tmp_path / "out"), "--junit",
+                           str(tmp_path / "junit.xml"), "--min-score", "100"],
                           capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    assert results(tmp_path / "out", "dee")["score"] == 100
-    assert 0 < results(tmp_path / "out", "eve")["score"] < 100
+    assert done.returncode == 1, done.stderr  # eve is below 100, after every file is written
+    eve = results(tmp_path / "out", "eve")
+    assert results(tmp_path / "out", "dee")["score"] == 100 and 0 < eve["score"] < 100
+    assert f"1 of 2 students below the minimum score 100 (--min-score): eve ({eve['score']:g})" \
+        in done.stdout
+    suites = {suite.get("name"): suite for suite in ET.parse(tmp_path / "junit.xml").getroot()}
+    assert sorted(suites) == ["dee", "eve"]
+    assert suites["dee"].get("failures") == "0"
+    failed = [case.get("classname") for case in suites["eve"].iter("testcase")
+              if case.find("failure") is not None]
+    assert int(suites["eve"].get("failures")) == len(failed) == \
+        sum(test["status"] == "failed" for test in eve["tests"])
+    assert set(failed) == {"eve.rnn_step_by_step.rnn_cell_backward"}  # the student's own
 
 
-def test_a_terminal_gets_a_progress_bar(tmp_path):
+def test_a_terminal_gets_a_progress_bar_that_names_a_slow_submission(tmp_path):
     flat = tmp_path / "class"
     flat.mkdir()
     for name in ("dee", "eve"):
         write(notebook(ASSIGNMENT), flat / f"{name}.ipynb")
+    softmax = functions((HERE / ASSIGNMENT / "correct.py").read_text())["softmax"]
+    write(poisoned(f"import time\nclass Pause:\n    time.sleep(8)\n{softmax}"),
+          flat / "slow.ipynb")  # loads for 8 s, then earns full marks
     controller, terminal = pty.openpty()
     run = subprocess.Popen([sys.executable, "-m", "autograder", "grade-all", str(flat),
                             "--assignment", ASSIGNMENT, "--output", str(tmp_path / "out")],
@@ -239,4 +266,6 @@ def test_a_terminal_gets_a_progress_bar(tmp_path):
         shown += chunk
     assert run.wait(timeout=300) == 0
     bar = shown.decode(errors="replace")
-    assert "2/2" in bar and "submission/s" in bar  # done/total and rate; tqdm shows the ETA
+    assert "3/3" in bar and re.search("submission/s|s/submission", bar)  # done/total and rate
+    assert re.search(r"grading slow for \d+ s", bar)  # the one it waits on, once it is slow
+    assert results(tmp_path / "out", "slow")["score"] == 100
