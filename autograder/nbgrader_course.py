@@ -16,9 +16,14 @@ saved HTML or JavaScript output would run.
 import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
+import warnings
 from pathlib import Path
 
+from . import exercises
+from .cli import BadInput
 from .batch import find_submissions, grade_all, linked_folder
 from .notebook import feedback_text
 from .read import NotebookError, load_json, read_regular
@@ -131,20 +136,83 @@ def record(gradebook, assignment, notebook_name, student, report, timestamp=None
         raise
 
 
+def register(course, assignment, db_url):
+    """Register the assignment in the gradebook as `nbgrader generate_assignment` does, when
+    it is missing or incomplete (the instructor skipped that step, or it skipped the
+    committed release/). It runs nbgrader's own generate_assignment, into a scratch release
+    folder: release/ is left alone."""
+    from nbgrader.api import Gradebook, MissingEntry
+    exercise_names = [e.name for e in exercises.load(assignment).exercises]
+
+    def registered():
+        with Gradebook(db_url) as gradebook:
+            try:
+                for name in exercise_names:
+                    gradebook.find_grade_cell(f"test_{name}", assignment, assignment)
+            except MissingEntry:
+                return False
+        return True
+
+    if registered():
+        return
+    print(f"{assignment} is not in the gradebook yet: running nbgrader generate_assignment")
+    with tempfile.TemporaryDirectory() as scratch:
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+             f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url={db_url}",
+             f"--CourseDirectory.release_directory={scratch}/release", "--log-level=ERROR"],
+            cwd=course, capture_output=True, text=True)
+    errors = [line for line in done.stderr.splitlines() if "ERROR]" in line]
+    if done.returncode != 0 or not registered():
+        reason = errors[0].split("]", 1)[1].strip() if errors else f"exit code {done.returncode}"
+        raise BadInput(f"could not register {assignment} in the gradebook with nbgrader "
+                       f"generate_assignment: {one_line(reason)}")
+
+
 def grade_course(course, assignment, students=None, jobs=None, resume=False):
     """Grade every (or the named) student's submission in parallel; returns {student: Report}.
 
     The engine's own outputs (results, feedback, scores.csv) go to grades/<assignment>/ in
-    the course directory, so `--resume` skips what is already graded."""
+    the course directory, so `--resume` skips what is already graded. What stops the whole
+    run (no course, no submissions, no usable gradebook) is a BadInput: one line, exit 2."""
     from nbgrader.api import Gradebook
-    course = Path(course)
-    sources = test_cells(course / "assignments" / assignment / f"{assignment}.ipynb")
+    from sqlalchemy import text
+    from sqlalchemy.exc import SAWarning, SQLAlchemyError
+    # nbgrader 0.9 builds a submission's rows before adding them to the session (then adds
+    # and commits them); SQLAlchemy 2 warns about that, harmlessly
+    warnings.filterwarnings("ignore", r"Object of type <Submitted\w+> not in session", SAWarning)
+    # nbgrader runs `alembic` from PATH to create a gradebook: use this environment's
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    course = Path(course).resolve()
+    source = course / "assignments" / assignment / f"{assignment}.ipynb"
+    if not source.is_file():
+        raise BadInput(f"{one_line(source)} not found: --course must name the nbgrader course "
+                       "directory")
+    sources = test_cells(source)
     submissions = {student: path for student, path in
                    find_submissions(course / "submitted", assignment).items()
                    if not students or student in students}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        gradebook.find_assignment(assignment)  # fails clearly before generate_assignment
+    if not submissions:
+        raise BadInput(one_line(f"no submissions in {course / 'submitted'}/*/{assignment}/" +
+                                (f" for {', '.join(students)}" if students else "")))
+    database = course / "gradebook.db"
+    try:
+        for folder in (course / "autograded", course / "grades" / assignment):
+            private_folder(folder)  # fail here, not as a 0 for every student
+        register(course, assignment, f"sqlite:///{database}")
+        gradebook = Gradebook(f"sqlite:///{database}")
+        # a write, undone: a read-only gradebook fails here, not once per student
+        gradebook.db.execute(text("UPDATE assignment SET name = name WHERE 0"))
+        gradebook.db.rollback()
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise BadInput(one_line(f"cannot write nbgrader's gradebook {database}: {reason}")) \
+            from None
+    except OSError as error:
+        raise BadInput(one_line(f"cannot write {error.filename or course}: "
+                                f"{error.strerror or error}")) from None
 
+    with gradebook:
         def autograded(student, report):
             folder = course / "submitted" / student / assignment
             target = course / "autograded" / student / assignment

@@ -194,7 +194,7 @@ def test_feedback_hides_the_hidden_tests(student, feedback):
     text = feedback[student]
     # the visible cells are shown (so the search below looks at real source text)
     assert f'check("{ASSIGNMENT}", "softmax")' in text
-    assert "The hidden tests of softmax run when your notebook is graded." in text
+    assert "public check of softmax here; its hidden tests run when your notebook is graded" in text
     for hidden in HIDDEN_TEXT:
         assert hidden not in text, f"{student}'s feedback shows hidden test text {hidden!r}"
 
