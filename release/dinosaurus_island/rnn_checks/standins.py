@@ -122,26 +122,19 @@ def aliases(result, arguments):
     return pairs
 
 
-def run(function, arguments):
-    """Call the reference with bound `arguments` (changed in place, as a call would).
-
-    Returns (its result, the call as recorded: [arguments before, result, arguments after
-    (None if unchanged), aliases], each part as it would cross the process boundary)."""
-    before = normalise(arguments)
-    result = function(**arguments)
-    after = normalise(arguments)
-    changed = bool(compare(before, after, "", 0.0, 0.0))
-    return result, [before, normalise(result), after if changed else None,
-                    aliases(result, arguments)]
-
-
 def recorder(function, calls):
-    """`function`, recording each call into `calls`."""
+    """`function`, recording each call into `calls` as [arguments before, result, arguments
+    after (None if unchanged), aliases], each part as it would cross the process boundary."""
     signature = inspect.signature(function)
 
     def recorded(*args, **kwargs):
-        result, record = run(function, bind(signature, function.__name__, args, kwargs))
-        calls.append(record)
+        arguments = bind(signature, function.__name__, args, kwargs)
+        before = normalise(arguments)
+        result = function(**arguments)  # changes `arguments` in place, as a call would
+        after = normalise(arguments)
+        changed = bool(compare(before, after, "", 0.0, 0.0))
+        calls.append([before, normalise(result), after if changed else None,
+                      aliases(result, arguments)])
         return result
     return recorded
 
