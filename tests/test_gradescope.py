@@ -223,3 +223,23 @@ def test_unprivileged_user_mode_cannot_read_the_course(packages):
                                  RNN_KIT_SANDBOX_PYTHON="/usr/bin/python3")
     assert results["extra_data"]["isolation"] == "unprivileged user"
     assert results["score"] == 100
+
+
+def test_the_zip_draws_hidden_cases_from_the_course_secret(tmp_path, monkeypatch):
+    """Gradescope grades with the hidden cases the course grades with elsewhere: the zip
+    carries the course's secret, and the engine unpacked from it reads it."""
+    monkeypatch.setenv("RNN_KIT_SECRET", "a course of our own")
+    path = build("rnn_step_by_step", tmp_path / "secret.zip")
+    zipfile.ZipFile(path).extractall(tmp_path / "source")
+    monkeypatch.delenv("RNN_KIT_SECRET")
+    probe = ("from autograder.exercises import course_secret, load; "
+             "print(course_secret(), list(load('rnn_step_by_step').cases('softmax'))[1][2])")
+    env = dict(os.environ, RNN_KIT_COURSE=str(tmp_path / "source"))
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path / "source", env=env,
+                          capture_output=True, text=True, timeout=60)
+    secret, seed = done.stdout.rsplit(maxsplit=1)
+    assert secret == "a course of our own", done.stderr
+    monkeypatch.setenv("RNN_KIT_SECRET", "a course of our own")
+    from autograder.exercises import load
+    assert int(seed) == list(load("rnn_step_by_step").cases("softmax"))[1][2]
