@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .compare import compare
+from .diagnose import explain
 from .sandbox import protocol
 from .sandbox.protocol import normalise
 
@@ -55,8 +56,8 @@ def in_process(standin, name, own, refusals):
     the sandbox's: a call it refuses is added to `refusals` and goes to `own`, the
     student's own function (or raises ValueError where there is none)."""
     def stand_in(*args, **kwargs):
-        try:
-            answer = standin.answer(args, kwargs)
+        try:  # on copies as they would cross the process boundary, as in the sandbox
+            answer = standin.answer(*normalise([list(args), kwargs]))
         except Refused as refusal:
             refusals.append(str(refusal))
             if own is None:
@@ -163,19 +164,18 @@ class Replay:
         self.caller, self.reveal = caller, reveal
 
     def answer(self, args, kwargs):
-        called = normalise(bind(self.signature, self.name, args, kwargs))
-        closest = None
-        for record in self.calls:
-            differences = [d for name in called for d in compare(
-                record[0][name], called[name], name, self.caller.rtol, self.caller.atol)]
-            if not differences:
+        called = bind(self.signature, self.name, args, kwargs)
+        tolerance = self.caller.rtol, self.caller.atol
+        for record in self.calls:  # the first differing argument rules a call out
+            if not any(compare(record[0][name], called[name], name, *tolerance)
+                       for name in called):
                 return _answer(self.signature, args, kwargs, record)
-            if closest is None or len(differences) < len(closest):
-                closest = differences
-        if closest is None:
+        if not self.calls:
             raise Refused(f"a correct {self.caller.name} does not call {self.name} here, so "
                           f"your own {self.name} answered that call")
-        from .diagnose import explain  # late: diagnose's imports reach this module
+        closest = min(([d for name in called for d in compare(record[0][name], called[name],
+                                                               name, *tolerance)]
+                       for record in self.calls), key=len)
         raise Refused("\n".join(
             [f"{self.caller.name} called {self.name} with arguments that a correct "
              f"{self.caller.name} never passes here, so your own {self.name} answered that call "
@@ -230,8 +230,7 @@ class Bounded:
         if not self.observed:
             raise Refused(f"a correct solution does not call {self.name} here, so your own "
                           f"{self.name} answered that call")
-        # The grader's own decoded copies (in a notebook's kernel: the caller's objects, as a
-        # real call would have them): read and changed in place, never copied.
+        # The grader's own decoded copies: read and changed in place, never copied again.
         called = bind(self.signature, self.name, args, kwargs)
         for parameter, value in self.fixed.items():
             if compare(value, called.get(parameter), "", *EXACT):
