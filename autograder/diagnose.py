@@ -70,7 +70,7 @@ def hidden_detail(difference):
         return f"expected {describe_type(ref)}, got {got}"
     if kind == "keys":
         missing = [k for k in ref if k not in st]
-        extra = any(k not in ref for k in st)
+        extra = type(ref) is dict and any(k not in ref for k in st)  # objects may have more
         return "; ".join(([f"missing keys {missing}"] if missing else []) +
                          (["unexpected keys"] if extra else []))
     if kind == "finite":

@@ -25,7 +25,7 @@ from pathlib import Path
 from . import exercises
 from .check import check_exercise
 from .reference import PublicReference, SolutionReference
-from .sandbox.protocol import normalise
+from .sandbox.protocol import INSTANCE_CLASSES, materialise, normalise
 from .session import Outcome
 from .standins import in_process
 
@@ -54,12 +54,20 @@ class KernelSession:
 
     def call(self, name, args, standins=None):
         refusals = []
+        classes = {c: self.namespace.get(c) for c in INSTANCE_CLASSES
+                   if isinstance(self.namespace.get(c), type)}
         substitutes = {ref: in_process(standin, ref, self.namespace.get(ref), refusals)
                        for ref, standin in (standins or {}).items()}
         saved = {ref: self.namespace.get(ref) for ref in substitutes}
+        # As in the sandbox: the stand-ins also answer as methods (`self.bptt(x, y)`).
+        methods = [(cls, ref, vars(cls).get(ref)) for cls in classes.values()
+                   for ref in substitutes]
         self.namespace.update(substitutes)
-        work = copy.deepcopy(list(args))
+        for cls, ref, _ in methods:
+            setattr(cls, ref, in_process(standins[ref], ref, vars(cls).get(ref) or saved[ref],
+                                         refusals))
         try:
+            work = materialise(copy.deepcopy(list(args)), classes)
             function = self.namespace.get(name)
             if function is None:
                 raise NameError(f"name '{name}' is not defined: run the cell that defines it")
@@ -79,6 +87,11 @@ class KernelSession:
                     self.namespace.pop(ref, None)
                 else:
                     self.namespace[ref] = value
+            for cls, ref, own in methods:
+                if own is None:
+                    delattr(cls, ref)
+                else:
+                    setattr(cls, ref, own)
 
     def call_many(self, name, args_list, standins=None, common=()):
         results = []

@@ -64,17 +64,41 @@ def function_parts(source, name):
     return header, body
 
 
+def attach_lines(source, name):
+    """The statements that attach function `name` to a class (`RNN.bptt = bptt`): part of
+    its cell, after the student's region."""
+    return [ast.get_source_segment(source, node) for node in ast.parse(source).body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
+            and node.value.id == name and all(isinstance(t, ast.Attribute) for t in node.targets)]
+
+
 def solution_cell(source, name):
     header, body = function_parts(source, name)
+    attached = "".join(f"\n\n{line}\n" for line in attach_lines(source, name))
     return (f"{header}\n    ### START CODE HERE ###\n    ### BEGIN SOLUTION\n{body}\n"
-            "    ### END SOLUTION\n    ### END CODE HERE ###\n")
+            f"    ### END SOLUTION\n    ### END CODE HERE ###\n{attached}")
+
+
+def defined_name(node):
+    """The name a top-level statement defines (a function, a class, a constant), or None."""
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return node.name
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    return None
 
 
 def generated_cells(assignment, solutions_source):
     """{grade_id: (source, nbgrader metadata)} for every generated cell."""
-    helpers = "\n\n\n".join("\n".join(solutions_source.splitlines()[n.lineno - 1:n.end_lineno])
-                            for n in ast.parse(solutions_source).body
-                            if isinstance(n, ast.FunctionDef) and n.name in assignment.provided)
+    lines = solutions_source.splitlines()
+    provided = [node for node in ast.parse(solutions_source).body
+                if defined_name(node) in assignment.provided]
+    # Constants stay together on consecutive lines; functions and classes are set apart.
+    helpers = ""
+    for node in provided:
+        text = "\n".join(lines[node.lineno - 1:node.end_lineno])
+        helpers += ("\n" if isinstance(node, ast.Assign) else "\n\n\n") + text
+    helpers = helpers.strip("\n")
     locked = {"grade": False, "solution": False, "locked": True}
     cells = {"setup": (f"{assignment.setup_imports}\n\n\n{helpers}\n\n\n# The public checks "
                        f"under each exercise ({CHECKS}/ is beside this notebook).\n"

@@ -5,7 +5,7 @@ import pytest
 from autograder.grade import grade_submission
 from tests.submissions import bug_files, broken_function, notebook, variant_files, write
 
-ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island")
+ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island", "rnn_language_model")
 
 # What the feedback must say for some bugs, so a student can find them.
 EXPLANATIONS = {"rnn_step_by_step": {
@@ -35,6 +35,34 @@ EXPLANATIONS = {"rnn_step_by_step": {
     "model_learning_rate_zero": ["did not learn enough"],
     "model_targets_misaligned": ["did not learn enough"],
     "rnn_backward_dy_not_shifted": ["gradient check against your own rnn_forward"],
+}, "rnn_language_model": {
+    "forward_no_tanh": ["s: values differ"],
+    "forward_no_recurrence": ["s: values differ"],
+    "forward_softmax_of_hidden_state": ["o: values differ"],
+    "forward_zero_state_not_initial": ["s: values differ"],
+    "predict_returns_probabilities": ["got float64"],
+    "predict_wrong_axis": ["expected shape (6,), got (8,)"],
+    "loss_without_log": ["calculate_total_loss(...): expected"],
+    "loss_per_sentence": ["calculate_loss(...): expected"],
+    "loss_total_over_last_sentence_only": ["calculate_total_loss(...): expected"],
+    "bptt_truncation_ignored": ["dLdW: values differ"],
+    "bptt_truncation_one_step_long": ["dLdU: values differ"],
+    "bptt_w_not_transposed": ["INCONSISTENT",
+                              "not the gradient of your own calculate_total_loss"],
+    "bptt_tanh_derivative_wrong_state": ["dLdW: (INCONSISTENT)"],
+    "bptt_no_tanh_derivative_at_output": ["dLdU: (INCONSISTENT)"],
+    "bptt_label_not_subtracted": ["dLdV: (INCONSISTENT)"],
+    "bptt_final_state_for_initial": ["dLdW: (INCONSISTENT)"],
+    "sgd_ascending": ["self (after the call).V: values differ"],
+    "sgd_skips_w": ["self (after the call).W: values differ"],
+    "sgd_learning_rate_ignored": ["self (after the call).U: values differ"],
+    "train_lr_never_halved": ["the learning rate of step"],
+    "train_lr_compared_with_first": ["higher than the PREVIOUS evaluation's"],
+    "train_halves_on_equal_loss": ["not when equal"],
+    "train_evaluated_every_epoch": ["model.calculate_loss is not called where expected"],
+    "train_returns_nothing": ["expected a list, got None"],
+    "train_counts_epochs_not_examples": ["num_examples_seen"],
+    "train_lr_reset_each_epoch": ["keep it halved"],
 }}
 
 
@@ -93,7 +121,18 @@ def test_catalogue_covers_the_issues():
             "sample_uniform", "sample_x_never_updated", "sample_x_not_reset",
             "sample_hidden_state_not_carried", "clip_only_some", "clip_floor_zero",
             "clip_result_thrown_away", "optimize_no_clipping", "optimize_clip_wrong_value",
-            "optimize_wrong_state_returned", "missing_waa_transpose"} <= stems
+            "optimize_wrong_state_returned", "missing_waa_transpose",
+            # rnn_language_model: the issue's list
+            "forward_no_tanh", "forward_no_recurrence", "forward_softmax_of_hidden_state",
+            "predict_returns_probabilities", "predict_wrong_axis", "loss_without_log",
+            "loss_per_sentence", "bptt_truncation_ignored", "bptt_truncation_one_step_short",
+            "bptt_truncation_one_step_long", "bptt_w_not_transposed",
+            "bptt_tanh_derivative_wrong_state", "bptt_no_tanh_derivative_at_output",
+            "bptt_label_not_subtracted", "bptt_final_state_for_initial", "sgd_ascending",
+            "sgd_skips_w", "train_lr_never_halved", "train_lr_compared_with_first",
+            "train_evaluated_every_epoch", "train_returns_nothing"} <= stems
     variants = {v.stem for assignment in ASSIGNMENTS for v in variant_files(assignment)}
     assert {"matmul_operator", "np_dot", "einsum", "list_stack", "sample_default_rng",
-            "sample_inverse_cdf", "clip_returned", "clip_in_place"} <= variants
+            "sample_inverse_cdf", "clip_returned", "clip_in_place",
+            "forward_one_hot_matmul", "bptt_ascending_outer_loop", "train_while_loop",
+            "loss_vectorised", "bptt_delta_o_alias"} <= variants

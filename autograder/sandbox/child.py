@@ -24,6 +24,7 @@ import protocol  # noqa: E402  (loaded by path on purpose)
 del sys.path[0]
 
 MAX_PRINTED = 2000
+MISSING = object()
 
 
 class NoGrader:
@@ -112,23 +113,41 @@ class Child:
         stand_in.__name__ = name
         return stand_in
 
-    def call(self, name, args, kwargs, references):
-        """Call the student's `name`, with the listed names replaced by stand-ins."""
+    def call(self, name, args, references, classes=()):
+        """Call the student's `name`, with the listed names replaced by stand-ins, also where
+        they are methods of the named classes (`self.forward_propagation(x)`). Returns (ok,
+        result or error, the arguments as the function left them)."""
+        protocol.register_classes(classes)
+        own_classes = [self.namespace.get(c) for c in classes]
         saved = {ref: self.namespace.get(ref) for ref in references}
+        # A method missing from the class (its attach line deleted) gets the stand-in too.
+        patched = [(cls, ref, vars(cls).get(ref, MISSING)) for cls in own_classes
+                   if isinstance(cls, type) for ref in references]
         self.namespace.update({ref: self.proxy(ref, saved[ref]) for ref in references})
         try:
+            for cls, ref, own in patched:
+                setattr(cls, ref, self.proxy(ref, saved[ref] if own is MISSING else own))
+            args = protocol.materialise(args, dict(zip(classes, own_classes)))
             function = self.namespace.get(name)
             if function is None:
                 raise NameError(f"name '{name}' is not defined")
-            return True, function(*args, **kwargs)
+            return True, function(*args), args
         except BaseException as error:
-            return False, describe_error(error)
+            return False, describe_error(error), args
         finally:
             for ref, value in saved.items():
                 if value is None:
                     self.namespace.pop(ref, None)
                 else:
                     self.namespace[ref] = value
+            for cls, ref, own in patched:
+                try:
+                    if own is MISSING:
+                        delattr(cls, ref)
+                    else:
+                        setattr(cls, ref, own)
+                except BaseException:
+                    pass
 
     def fork(self, seconds):
         """Serve one exercise in a fork of this process, then say how the fork ended."""
@@ -152,8 +171,9 @@ class Child:
             elif op == "fork":
                 self.fork(float(header.get("seconds", 20)))
             elif op == "call":
-                args = value
-                ok, result = self.call(header["function"], args, {}, header.get("references", []))
+                ok, result, args = self.call(header["function"], value,
+                                             header.get("references", []),
+                                             header.get("classes", []))
                 if ok:
                     # The arguments go back too, so the grader can see whether they were changed.
                     self.reply({"op": "result"}, {"result": result, "args": args}, True)
@@ -162,8 +182,10 @@ class Child:
             elif op == "call_many":
                 results = []
                 for args in value["calls"]:
-                    ok, result = self.call(header["function"], copy.deepcopy(value["common"]) + args,
-                                           {}, header.get("references", []))
+                    ok, result, _ = self.call(header["function"],
+                                              copy.deepcopy(value["common"]) + args,
+                                              header.get("references", []),
+                                              header.get("classes", []))
                     results.append(result if ok else None)
                 self.reply({"op": "results"}, results, True)
             else:

@@ -378,7 +378,8 @@ class SandboxSession:
     def _call(self, header, value, standins):
         self.standins, self.refusals = dict(standins), []
         try:
-            return self._request(dict(header, references=list(standins)), value)
+            return self._request(dict(header, references=list(standins),
+                                      classes=sorted(protocol.INSTANCE_CLASSES)), value)
         finally:
             self.standins = {}
 

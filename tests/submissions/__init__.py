@@ -15,10 +15,17 @@ HERE = Path(__file__).resolve().parent
 
 
 def functions(source):
-    """{function name: its source} for the top-level functions of a file."""
+    """{function name: its source} for the top-level functions of a file, each with the
+    statements that attach it to a class (`RNN.bptt = bptt`), which belong in its cell."""
     lines = source.splitlines()
-    return {node.name: "\n".join(lines[node.lineno - 1:node.end_lineno]) + "\n"
-            for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+    body = ast.parse(source).body
+    found = {node.name: "\n".join(lines[node.lineno - 1:node.end_lineno]) + "\n"
+             for node in body if isinstance(node, ast.FunctionDef)}
+    for node in body:
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
+                and node.value.id in found):
+            found[node.value.id] += "\n\n" + ast.get_source_segment(source, node) + "\n"
+    return found
 
 
 def release_notebook(assignment):
@@ -68,6 +75,8 @@ TYPICAL_BUGS = {
                          "da_prev_not_carried", "lstm_dc_prev_missing_a_path"],
     "dinosaurus_island": ["sample_x_not_reset", "clip_hard_coded", "optimize_learning_rate_ignored",
                           "rnn_backward_dy_not_shifted"],
+    "rnn_language_model": ["forward_no_tanh", "loss_per_sentence", "bptt_w_not_transposed",
+                           "train_lr_compared_with_first"],
 }
 
 

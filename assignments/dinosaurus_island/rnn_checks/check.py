@@ -72,6 +72,8 @@ def check_case(exercise, case, session):
             None, None
     parts, problem = returned_parts(exercise, outcome.value, not case.hidden)
     expected, _ = returned_parts(exercise, case.expected)
+    if not exercise.returns:  # graded by what it did to its arguments only
+        parts, problem, expected = {}, None, {}
     if problem:
         return False, [problem], None, outcome.args_after
     differences = [d for name in expected
@@ -122,7 +124,8 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
         if args_after is not None and policy == "unchanged":
             changed += [name for name in argument_differences(case.args, args_after, case.arg_names)
                         if name not in changed]
-        if not ok and exercise.gradient and parts is not None and not diagnosed:
+        if (not ok and exercise.gradient and parts is not None and not diagnosed
+                and exercise.gradient.applies(case.forward_inputs)):
             diagnosed = True
             gradients = parts.get(exercise.gradient.within) if exercise.gradient.within else parts
             if isinstance(gradients, dict):
@@ -171,7 +174,7 @@ def own_forward_check(assignment, exercise, session, case, gradients):
             for sign in (1, -1):
                 inputs = copy.deepcopy(case.forward_inputs)
                 _locate(inputs, target)[index] += sign * STEP
-                args_list.append(list(inputs.values()))
+                args_list.append(check.arguments(inputs))
     try:
         outputs = session.call_many(check.forward, args_list)
     except SandboxFailure:
@@ -180,7 +183,7 @@ def own_forward_check(assignment, exercise, session, case, gradients):
         if check.upstream:
             return sum(float(np.sum(case.upstream[name] * np.asarray(out[i], dtype=float)))
                        for name, i in check.upstream.items())
-        return float(out[check.loss])
+        return float(out if check.loss is None else out[check.loss])
 
     try:
         losses = [loss(out) for out in outputs]

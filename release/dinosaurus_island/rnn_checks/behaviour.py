@@ -16,14 +16,17 @@
 In a student's notebook only what `public_expectation` stored at release time is known, so
 the public sampling check tests the first character's distribution only.
 """
+import contextlib
+import io
 import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from .compare import describe_type
-from .diagnose import explain_error
+from .compare import compare, describe_type
+from .diagnose import explain, explain_error
+from .sandbox.protocol import normalise
 
 
 @dataclass
@@ -266,3 +269,106 @@ class TrainingCheck(Behaviour):
         return {"shapes": {key: list(value.shape) for key, value in trained.items()},
                 "initial": self.average_loss(functions, untrained, names, char_to_ix),
                 "reference": self.average_loss(functions, trained, names, char_to_ix)}
+
+
+class _ScriptedModel:
+    """The grader's side of the scripted model: the reference's training loop calls its
+    methods, which are the same stand-ins the student's process calls."""
+
+    def __init__(self, standins):
+        self._standins = standins
+
+    def __getattr__(self, name):
+        standin = self._standins[name]
+        return lambda *args, **kwargs: standin.answer([self, *args], kwargs).result
+
+
+@dataclass(frozen=True)
+class ScheduleCheck(Behaviour):
+    """train_with_sgd(model, X_train, y_train, learning_rate, nepoch, evaluate_loss_after) ->
+    [(num_examples_seen, loss)], graded by what it asks of the model: the model is scripted
+    (standins.Scripted). Its `calculate_loss` reports the case's scripted losses and its
+    `sgd_step` only records the sentence and the learning rate, so the evaluation schedule,
+    the halving rule, the order of the steps and the returned list are checked exactly,
+    whatever the numerics. The script is the case's last input, never passed to the student."""
+    loss: str                      # the model's method that evaluates the loss on the data
+    step: str                      # the model's method that takes one step on a sentence
+    SCRIPT = "scripted_losses"
+
+    aspects = (("evaluations", .25), ("learning rates", .35), ("sentences in order", .15),
+               ("returned list", .25))
+
+    def standins(self, args, losses, log):
+        from .standins import Scripted  # late: standins imports compare, which is light
+        data = (args[1], args[2])
+        return {self.loss: Scripted(self.loss, ("self", "x", "y"), log, data, losses),
+                self.step: Scripted(self.step, ("self", "x", "y", "learning_rate"), log, data)}
+
+    @staticmethod
+    def summary(log, loss_name):
+        """(steps made before each evaluation, the data each evaluation was given, the
+        learning rate of each step, the sentence of each step)."""
+        evaluations, data, rates, sentences = [], [], [], []
+        for name, sentence, others in log:
+            if name == loss_name:
+                evaluations.append(len(rates))
+                data.append(sentence)
+            else:
+                rates.append(others[0] if others else None)
+                sentences.append(sentence)
+        return evaluations, data, rates, sentences
+
+    def expectation(self, functions, args):
+        log = []
+        with contextlib.redirect_stdout(io.StringIO()):  # the reference prints its losses
+            result = functions["train_with_sgd"](
+                _ScriptedModel(self.standins(args[:-1], args[-1], log)), *args[1:-1])
+        return {"log": normalise(log), "result": normalise(result)}
+
+    def grade(self, exercise, session, case, functions):
+        args, losses, log = case.args[:-1], case.args[-1], []
+        reveal = not case.hidden
+        outcome = session.call(exercise.name, args, self.standins(args, losses, log))
+        if not outcome.ok:
+            return self.failed(*explain_error(outcome.error, exercise.name, reveal))
+        expected = self.summary(case.expected["log"], self.loss)
+        got = self.summary(normalise(log), self.loss)
+        shown = (lambda value: f": expected {value[0]}, got {value[1]}") if reveal else \
+            (lambda value: "")
+        verdicts = []
+        ok = got[:2] == expected[:2]
+        verdicts.append(self.verdict("evaluations", ok, [
+            f"model.{self.loss}(X_train, y_train) is called at the start of every "
+            "evaluate_loss_after-th epoch, epoch 0 included" if ok else
+            f"model.{self.loss} is not called where expected (at the start of every "
+            f"evaluate_loss_after-th epoch, on the whole training set, once)"
+            + shown(("steps made before each call " + str(expected[0]), got[0]))]))
+        rates_ok = (len(got[2]) == len(expected[2]) and all(
+            isinstance(rate, (int, float)) and np.isclose(rate, want, rtol=1e-9, atol=0)
+            for rate, want in zip(got[2], expected[2])))
+        first = next((i for i, (rate, want) in enumerate(zip(got[2], expected[2]))
+                      if not (isinstance(rate, (int, float)) and np.isclose(rate, want,
+                                                                          rtol=1e-9, atol=0))),
+                     min(len(got[2]), len(expected[2])))
+        verdicts.append(self.verdict("learning rates", rates_ok, [
+            "every step uses the expected learning rate (halved after each evaluation whose "
+            "loss is higher than the previous evaluation's)" if rates_ok else
+            f"the learning rate of step {first} (counting from 0) is not the expected one"
+            + (shown((expected[2][first], got[2][first]))
+               if first < min(len(got[2]), len(expected[2])) else
+               f"; {len(got[2])} steps were taken, {len(expected[2])} expected")
+            + ": halve it when a loss is higher than the PREVIOUS evaluation's (not the "
+            "first's, not when equal), and keep it halved"]))
+        order_ok = got[3] == expected[3]
+        verdicts.append(self.verdict("sentences in order", order_ok, [
+            "one sgd_step per training sentence, in order, every epoch" if order_ok else
+            "the steps do not take the training sentences one at a time, in order, every "
+            f"epoch (model.{self.step}(X_train[i], y_train[i], learning_rate))"]))
+        differences = compare(case.expected["result"], outcome.value, "returned", 1e-9, 1e-12)
+        verdicts.append(self.verdict("returned list", not differences, [
+            "returns the (num_examples_seen, loss) of every evaluation" if not differences else
+            "expected a list of (num_examples_seen, loss), one per evaluation, with the number "
+            "of sgd_step calls made before it and the loss model.calculate_loss returned"]
+            + ([f"  {line}" for line in explain(differences, 1e-9, 1e-12, reveal=reveal)]
+               if differences else [])))
+        return verdicts

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sandbox.protocol import Opaque
+from .sandbox.protocol import Instance, Opaque
 
 NUMBER = (int, float)
 
@@ -26,6 +26,8 @@ def describe_type(value, reveal=True):
     """In words; reveal=False (hidden cases): no name or shape that the student's code chose."""
     if isinstance(value, Opaque):
         return f"a {value.type_name} object" if reveal else "an object of another type"
+    if isinstance(value, Instance):
+        return f"an {value.class_name} object" if reveal else "an object"
     if isinstance(value, np.ndarray):
         return f"a NumPy array of shape {value.shape}" if reveal else "a NumPy array"
     return {tuple: "a tuple", list: "a list", dict: "a dict", type(None): "None", bool: "a bool",
@@ -51,15 +53,19 @@ def compare(ref, st, path, rtol, atol, numbers_for_arrays=False):
                 for d in compare(r, s, f"{path}[{i}]", rtol, atol, numbers_for_arrays)]
     if isinstance(ref, dict):
         if not isinstance(st, dict):
-            return [Difference(path, "type", ref, st, f"expected a dict, got {describe_type(st)}")]
+            return [Difference(path, "type", ref, st, f"expected {describe_type(ref)}, "
+                                                       f"got {describe_type(st)}")]
         missing = [k for k in ref if k not in st]
-        extra = [k for k in st if k not in ref]
+        # An object may carry attributes of its own (a student's cached value): only the
+        # expected ones are compared.
+        extra = [] if isinstance(ref, Instance) else [k for k in st if k not in ref]
         if missing or extra:
             parts = ([f"missing keys {missing}"] if missing else []) + \
                     ([f"unexpected keys {extra}"] if extra else [])
             return [Difference(path, "keys", ref, st, "; ".join(parts))]
-        return [d for k in ref
-                for d in compare(ref[k], st[k], f"{path}[{k!r}]", rtol, atol, numbers_for_arrays)]
+        step = ".{}" if isinstance(ref, Instance) else "[{!r}]"
+        return [d for k in ref for d in compare(ref[k], st[k], path + step.format(k), rtol, atol,
+                                                numbers_for_arrays)]
     if isinstance(ref, NUMBER) and not isinstance(ref, bool):
         if isinstance(st, NUMBER) and not isinstance(st, bool) and np.isclose(st, ref, rtol, atol):
             return []

@@ -81,6 +81,18 @@ class SolutionReference:
         self.assignment = assignment
         self.module = load_solutions(assignment.name)
 
+    def classes(self):
+        """{name: the reference's class} for the classes the assignment names (e.g. RNN)."""
+        return {name: getattr(self.module, name) for name in self.assignment.classes}
+
+    def call(self, name, args):
+        """The reference's `name` on `args` (a list, changed in place), with each object's
+        attributes (protocol.Instance) made an object of the reference's class."""
+        objects = protocol.materialise(args, self.classes())
+        result = getattr(self.module, name)(*objects)
+        args[:] = objects
+        return result
+
     def functions(self, names=None):
         """Reference functions by name (all of them without `names`)."""
         functions = {name: value for name, value in vars(self.module).items() if callable(value)}
@@ -88,15 +100,22 @@ class SolutionReference:
 
     @contextlib.contextmanager
     def replaced(self, wrappers):
-        """The module's functions wrapped (name -> wrapper(function)) while inside."""
+        """The module's functions wrapped (name -> wrapper(function)) while inside, also as
+        methods of the assignment's classes (`RNN.bptt = bptt`)."""
         originals = {name: getattr(self.module, name) for name in wrappers}
+        methods = [(cls, name) for cls in self.classes().values() for name in wrappers
+                   if vars(cls).get(name) is originals[name]]
         try:
             for name, wrap in wrappers.items():
                 setattr(self.module, name, wrap(originals[name]))
+            for cls, name in methods:
+                setattr(cls, name, getattr(self.module, name))
             yield
         finally:
             for name, function in originals.items():
                 setattr(self.module, name, function)
+            for cls, name in methods:
+                setattr(cls, name, originals[name])
 
     def expected(self, exercise, args):
         """(result, arguments after the call, and the calls it made to the functions it
@@ -105,7 +124,7 @@ class SolutionReference:
         with self.replaced({name: functools.partial(standins.recorder, calls=calls[name])
                             for name in exercise.uses}):
             work = copy.deepcopy(args)
-            result = getattr(self.module, exercise.name)(*work)
+            result = self.call(exercise.name, work)
         replies = {name: {"signature": standins.signature_data(getattr(self.module, name)),
                           "calls": calls[name]} for name in exercise.uses}
         return protocol.normalise(result), protocol.normalise(work), replies
@@ -140,7 +159,10 @@ class SolutionReference:
         if check is None:
             args, arg_names, forward_inputs, upstream = list(named.values()), list(named), None, None
         else:
-            outputs = getattr(self.module, check.forward)(*copy.deepcopy(list(named.values())))
+            # The forward's outputs give the backward its cache and the upstream gradients' shapes.
+            needs_forward = check.upstream or any(name not in named for name in check.args)
+            outputs = self.call(check.forward, copy.deepcopy(list(named.values()))) \
+                if needs_forward else None
             upstream = {name: rng.standard_normal(np.shape(outputs[i]))
                         for name, i in check.upstream.items()}
             args = [upstream[name] if name in upstream else

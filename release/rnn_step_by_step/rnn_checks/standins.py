@@ -309,3 +309,37 @@ def fits(limit, value):
     elif value is not None and not isinstance(value, (int, float)):
         return "must be a number"
     return None
+
+
+class Scripted:
+    """A stand-in that answers from a script, not from the reference: the model object a
+    training loop is given. `answers` (for `calculate_loss`: the losses it reports, in
+    order) or None (`sgd_step`: it changes nothing and returns None). Every call is logged
+    into `log`, shared by the model's stand-ins, as [name, index of the training sentence
+    passed (-1 for none), the other arguments]; the whole training set passed is index
+    "all". It computes nothing, so it can tell the student's code nothing about any other
+    exercise, and hidden cases script other losses."""
+
+    def __init__(self, name, parameters, log, data, answers=None):
+        self.name, self.log, self.data = name, log, data
+        self.signature = signature_of([[parameter] for parameter in parameters])
+        self.answers = None if answers is None else list(answers)
+
+    def sentence(self, x, y):
+        X, Y = self.data
+        if not compare(X, x, "", *EXACT) and not compare(Y, y, "", *EXACT):
+            return "all"
+        return next((i for i, pair in enumerate(zip(X, Y))
+                     if not compare(list(pair), [x, y], "", *EXACT)), -1)
+
+    def answer(self, args, kwargs):
+        called = bind(self.signature, self.name, args, kwargs)
+        names = list(self.signature.parameters)
+        others = [called[name] for name in names[3:]]  # after self, x, y
+        self.log.append([self.name, self.sentence(called[names[1]], called[names[2]]), others])
+        if self.answers is None:
+            return Answer(None, [None] * len(args), {name: None for name in kwargs}, [])
+        if not self.answers:
+            raise Refused(f"{self.name} was called more often than a correct solution calls it")
+        return Answer(self.answers.pop(0), [None] * len(args), {name: None for name in kwargs},
+                      [])

@@ -7,7 +7,8 @@ A message is a JSON header plus raw array buffers:
 
 Values are encoded as tagged JSON nodes; arrays become plain buffers of a whitelisted
 numeric dtype. Decoding never runs code from the sender: it builds fresh plain float/int
-arrays, numbers, strings, tuples, lists and dicts, and `Opaque` for anything else. This
+arrays, numbers, strings, tuples, lists and dicts, `Instance` for an object of a class the
+assignment names (its attributes), and `Opaque` for anything else. This
 module only imports the standard library and NumPy because the student's process loads
 it by path (see child.py).
 """
@@ -33,6 +34,42 @@ class Opaque:
     """A value that is not data (a function, a generator, an object of some class)."""
     type_name: str
     text: str
+
+
+class Instance(dict):
+    """The attributes of an object of a class the assignment names (e.g. the notebook's
+    `RNN`): plain data on the grader's side, an object again in the student's process
+    (`materialise`)."""
+
+    def __init__(self, class_name, attributes=()):
+        super().__init__(attributes)
+        self.class_name = class_name
+
+    def __repr__(self):
+        return f"{self.class_name}({dict.__repr__(self)})"
+
+
+# Names of the classes whose objects cross as Instance (register_classes); others are Opaque.
+INSTANCE_CLASSES = set()
+
+
+def register_classes(names):
+    INSTANCE_CLASSES.update(str(name) for name in names)
+
+
+def materialise(values, classes):
+    """`values` (a list) with each Instance among them made an object of its class in
+    `classes` ({name: class}), its attributes set without running the class's __init__."""
+    made = []
+    for value in values:
+        if isinstance(value, Instance):
+            if not isinstance(classes.get(value.class_name), type):
+                raise NameError(f"name '{value.class_name}' is not defined (run its cell)")
+            instance = object.__new__(classes[value.class_name])
+            vars(instance).update(value)
+            value = instance
+        made.append(value)
+    return made
 
 
 def _short(text):
@@ -73,6 +110,12 @@ def encode(value, buffers, depth=0):
         return node
     if kind in (tuple, list):
         return {kind.__name__: [encode(item, buffers, depth + 1) for item in value]}
+    if kind is Instance or (getattr(kind, "__name__", None) in INSTANCE_CLASSES
+                            and type(getattr(value, "__dict__", None)) is dict):
+        name = value.class_name if kind is Instance else kind.__name__
+        return {"instance": _short(name),
+                "attributes": encode(dict(value if kind is Instance else vars(value)), buffers,
+                                     depth + 1)}
     if kind is dict:
         return {"dict": [[encode(k, buffers, depth + 1), encode(v, buffers, depth + 1)]
                          for k, v in value.items()]}
@@ -123,6 +166,11 @@ def decode(node, buffers, depth=0, used=None):
                 raise ProtocolError("dict keys must be plain values")
             result[key] = decode(pair[1], buffers, depth + 1, used)
         return result
+    if "instance" in node and type(node["instance"]) is str:
+        attributes = decode(node.get("attributes"), buffers, depth + 1, used)
+        if not isinstance(attributes, dict) or not all(type(k) is str for k in attributes):
+            raise ProtocolError("malformed instance")
+        return Instance(node["instance"][:200], attributes)
     if "opaque" in node:
         return Opaque(str(node["opaque"])[:200], str(node.get("text", ""))[:MAX_TEXT])
     raise ProtocolError("unknown value kind")
@@ -143,6 +191,9 @@ def write_back(original, updated):
     if (isinstance(original, np.ndarray) and isinstance(updated, np.ndarray)
             and original.shape == updated.shape and original.flags.writeable):
         original[...] = updated
+        return original
+    if isinstance(updated, Instance) and type(getattr(original, "__dict__", None)) is dict:
+        write_back(vars(original), dict(updated))  # an object's attributes, as a dict's items
         return original
     if type(original) is dict and isinstance(updated, dict):
         for key in [key for key in original if key not in updated]:

@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..sandbox import protocol
+
 
 @dataclass(frozen=True)
 class Dims:
@@ -35,15 +37,28 @@ class GradientCheck:
     upstream: upstream argument -> position of the forward output it is the gradient of;
               the loss is then sum(upstream * output) over them;
     loss:     without upstream arguments, the position of the forward's scalar loss output;
-    wrt:      gradient key -> forward input it differentiates ("xt", "parameters.Wax").
+    wrt:      gradient key -> forward input it differentiates ("xt", "parameters.Wax",
+              "self.U" for an attribute of the model object).
     """
     forward: str
     args: tuple
     wrt: dict
-    cache: int
+    cache: int | None = None
     upstream: dict = field(default_factory=dict)
-    loss: int | None = None
+    loss: int | None = None     # None without upstream: the forward returns the loss itself
     within: str | None = None   # the returned part that holds the gradients, if not all of it
+    # The forward's arguments from the named inputs, where they are not simply all of them
+    # (a loss over a list of sentences, for a backward over one sentence).
+    forward_args: Callable | None = None
+    # Whether the backward is the exact gradient on a case's named inputs (a truncated
+    # backpropagation is only where the truncation reaches the first step).
+    exact: Callable | None = None
+
+    def arguments(self, named):
+        return self.forward_args(named) if self.forward_args else list(named.values())
+
+    def applies(self, named):
+        return self.exact is None or self.exact(named)
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,7 @@ class Exercise:
     # when both are correct.
     inputs_after: str = "unchanged"
     behaviour: object = None    # a check of behaviour instead of values (autograder.behaviour)
+    returns: bool = True        # False: what it returns is not graded (an in-place update)
     hidden_cases: int | None = None  # how many of the assignment's hidden cases to use
     rtol: float = 1e-6
     atol: float = 1e-9
@@ -78,6 +94,7 @@ class Assignment:
     public: Dims                       # the case students see in the notebook
     hidden: tuple                      # further cases used for grading only
     provided: tuple = ()               # reference helpers given to students in the setup cell
+    classes: tuple = ()                # classes whose objects are arguments (protocol.Instance)
     setup_imports: str = "import numpy as np"
 
     def exercise(self, name):
@@ -119,12 +136,14 @@ def load(name):
     """The Assignment spec called `name`; raises KeyError with the known names."""
     if name not in ASSIGNMENTS:
         raise KeyError(f"unknown assignment {name!r}; known: {', '.join(ASSIGNMENTS)}")
-    return importlib.import_module(f"{__name__}.{name}").ASSIGNMENT
+    assignment = importlib.import_module(f"{__name__}.{name}").ASSIGNMENT
+    protocol.register_classes(assignment.classes)
+    return assignment
 
 
 def normal(rng, *shape, scale=1.0):
     return rng.standard_normal(shape) * scale
 
 
-ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island")
+ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island", "rnn_language_model")
 __all__ = ["Assignment", "Dims", "Exercise", "GradientCheck", "load", "normal", "np"]

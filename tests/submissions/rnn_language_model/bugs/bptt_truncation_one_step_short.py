@@ -1,0 +1,32 @@
+"""Truncates one step too early: back to t - bptt_truncate + 1 instead of t - bptt_truncate.
+
+bptt; dLdU and dLdW miss the oldest step of each truncation window (with bptt_truncate = 0, every step).
+"""
+import numpy as np
+
+
+def bptt(self, x, y):
+    T = len(y)
+    # Perform forward propagation
+    o, s = self.forward_propagation(x)
+    # We accumulate the gradients in these variables
+    dLdU = np.zeros(self.U.shape)
+    dLdV = np.zeros(self.V.shape)
+    dLdW = np.zeros(self.W.shape)
+    delta_o = o.copy()
+    delta_o[np.arange(len(y)), y] -= 1.
+    # For each output backwards...
+    for t in np.arange(T)[::-1]:
+        dLdV += np.outer(delta_o[t], s[t].T)
+        # Initial delta calculation
+        delta_t = self.V.T.dot(delta_o[t]) * (1 - (s[t] ** 2))
+        # Backpropagation through time (for at most self.bptt_truncate steps)
+        for bptt_step in np.arange(max(0, t - self.bptt_truncate + 1), t + 1)[::-1]:
+            dLdW += np.outer(delta_t, s[bptt_step - 1])
+            dLdU[:, x[bptt_step]] += delta_t
+            # Update delta for next step
+            delta_t = self.W.T.dot(delta_t) * (1 - s[bptt_step - 1] ** 2)
+    return [dLdU, dLdV, dLdW]
+
+
+RNN.bptt = bptt

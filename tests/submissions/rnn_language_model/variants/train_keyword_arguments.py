@@ -1,0 +1,27 @@
+"""Calls sgd_step and calculate_loss with keyword arguments.
+
+train_with_sgd; same steps, evaluations and losses.
+"""
+import numpy as np
+
+
+def train_with_sgd(model, X_train, y_train, learning_rate=0.005, nepoch=100, evaluate_loss_after=5):
+    # We keep track of the losses so we can plot them later
+    losses = []
+    num_examples_seen = 0
+    for epoch in range(nepoch):
+        # Optionally evaluate the loss
+        if (epoch % evaluate_loss_after == 0):
+            loss = model.calculate_loss(x=X_train, y=y_train)
+            losses.append((num_examples_seen, loss))
+            print("Loss after num_examples_seen=%d epoch=%d: %f" % (num_examples_seen, epoch, loss))
+            # Adjust the learning rate if loss increases
+            if (len(losses) > 1 and losses[-1][1] > losses[-2][1]):
+                learning_rate = learning_rate * 0.5
+                print("Setting learning rate to %f" % learning_rate)
+        # For each training example...
+        for i in range(len(y_train)):
+            # One SGD step
+            model.sgd_step(x=X_train[i], y=y_train[i], learning_rate=learning_rate)
+            num_examples_seen += 1
+    return losses
