@@ -1,13 +1,13 @@
 """Benchmark: grading a class with `grade-all --jobs 2` versus `nbgrader autograde`.
 
-Generates N synthetic rnn_step_by_step submissions (a mixture: correct, correct written
-differently, and one to three realistic bugs from tests/submissions/), puts them in a
-temporary nbgrader course (submitted/<student>/rnn_step_by_step/), and grades the same
-notebooks both ways in the same run:
+Generates N synthetic submissions of one assignment (default rnn_step_by_step; a mixture:
+correct, correct written differently, and one to three realistic bugs from
+tests/submissions/), puts them in a temporary nbgrader course
+(submitted/<student>/<assignment>/), and grades the same notebooks both ways in one run:
 
-- `python -m autograder grade-all COURSE --assignment rnn_step_by_step --jobs 2`, as one
-  fresh process (start-up, workers and all included);
-- `nbgrader autograde rnn_step_by_step` over the whole course (generate_assignment runs
+- `python -m autograder grade-all COURSE --assignment ASSIGNMENT --jobs 2`, as one fresh
+  process (start-up, workers and all included);
+- `nbgrader autograde ASSIGNMENT` over the whole course (generate_assignment runs
   beforehand and is not timed).
 
 Prints submissions per minute for both, the ratio, the peak memory of a grade-all worker
@@ -16,6 +16,7 @@ score. Figures, not a
 test: nothing is asserted.
 
     python benchmarks/grade_class.py [--submissions 100] [--nbgrader-submissions N]
+                                     [--assignment rnn_language_model]
 
 --nbgrader-submissions grades only the first N with nbgrader (for a quick run); the
 throughput is then per the notebooks each graded, and agreement is checked on those.
@@ -34,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.grade_one import environment, nbgrader, released_course  # noqa: E402
+from benchmarks.grade_one import PYTHON, environment, nbgrader, released_course  # noqa: E402
 from tests.submissions import HERE, notebook, write  # noqa: E402
 
 ASSIGNMENT = "rnn_step_by_step"
@@ -63,10 +64,14 @@ def nbgrader_scores(course, students):
 
 
 def main():
+    global ASSIGNMENT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=100)
     parser.add_argument("--nbgrader-submissions", type=int, default=None)
+    parser.add_argument("--assignment", default=ASSIGNMENT,
+                        choices=["rnn_step_by_step", "dinosaurus_island", "rnn_language_model"])
     args = parser.parse_args()
+    ASSIGNMENT = args.assignment
     students = synthetic_class(args.submissions)
     with tempfile.TemporaryDirectory() as scratch:
         course = Path(scratch) / "course"
@@ -78,7 +83,7 @@ def main():
 
         start = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "autograder", "grade-all",
+            [PYTHON, "-m", "autograder", "grade-all",
              str(course), "--assignment", ASSIGNMENT, "--jobs", "2",
              "--output", str(course / "engine")],
             env=environment(), capture_output=True, text=True)

@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = ["rnn_step_by_step", "dinosaurus_island"]
+# Absolute: the processes run in other folders, and PATH may name the venv relatively.
+PYTHON = os.path.abspath(sys.executable)
+ASSIGNMENTS = ["rnn_step_by_step", "dinosaurus_island", "rnn_language_model"]
 NOTEBOOKS = ["correct.ipynb", "typical_bugs.ipynb"]
 
 
@@ -36,7 +38,7 @@ def examples(assignment):
 def environment():
     """nbgrader runs `alembic` from PATH; every process imports this checkout's autograder."""
     env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["PATH"] = str(Path(PYTHON).parent) + os.pathsep + env.get("PATH", "")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("RNN_KIT_COURSE", None)
     return env
@@ -55,14 +57,14 @@ def run(command, cwd):
 
 def time_cli(notebook, assignment, runs, scratch):
     output = scratch / f"{notebook.stem}.json"
-    command = [sys.executable, "-m", "autograder", "grade", str(notebook),
+    command = [PYTHON, "-m", "autograder", "grade", str(notebook),
                "--assignment", assignment, "--output", str(output)]
     times = [run(command, scratch) for _ in range(runs)]
     return times, json.loads(output.read_text())["score"]
 
 
 def nbgrader(course, *args):
-    return run([sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}",
+    return run([PYTHON, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}",
                 "--log-level=ERROR"], course)
 
 
@@ -114,7 +116,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     print(f"python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} CPU cores; {sys.executable}")
+          f"{os.cpu_count()} CPU cores; {PYTHON}")
     with tempfile.TemporaryDirectory(prefix="rnn-kit-bench-") as scratch:
         scratch = Path(scratch)
         for assignment in args.assignment or ASSIGNMENTS:

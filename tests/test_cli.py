@@ -166,7 +166,8 @@ def test_a_100_megabyte_notebook_is_still_graded(tmp_path):
     assert results["score"] == 100
 
 
-@pytest.mark.parametrize("assignment", ["rnn_step_by_step", "dinosaurus_island"])
+@pytest.mark.parametrize("assignment", ["rnn_step_by_step", "dinosaurus_island",
+                                        "rnn_language_model"])
 def test_a_missing_notebook_scores_zero_in_every_exercise(tmp_path, assignment):
     """Exercises graded by behaviour too: each is failed with the reason, never a crash."""
     output = tmp_path / "results.json"
@@ -176,7 +177,8 @@ def test_a_missing_notebook_scores_zero_in_every_exercise(tmp_path, assignment):
     results = json.loads(output.read_text())
     assert results["score"] == 0 and "no.ipynb" in results["output"]
     exercises = {test["name"].split(":")[0] for test in results["tests"]}
-    assert {"sample", "model"} <= exercises or assignment == "rnn_step_by_step"
+    assert {"sample", "model"} <= exercises or assignment != "dinosaurus_island"
+    assert "train_with_sgd" in exercises or assignment != "rnn_language_model"
 
 
 def test_console_script_beside_python_m(tmp_path):

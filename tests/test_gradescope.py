@@ -171,7 +171,7 @@ def test_notebook_under_another_name_is_graded_as_the_cli_grades_it(assignment, 
         [(t["name"], t["score"]) for t in expected["tests"]]
 
 
-@pytest.mark.parametrize("assignment", ["rnn_step_by_step", "dinosaurus_island"])
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_empty_submission_scores_zero_and_says_the_notebook_is_missing(assignment, packages,
                                                                        tmp_path):
     root = install(packages[assignment], tmp_path / "autograder")

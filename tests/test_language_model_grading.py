@@ -156,3 +156,10 @@ def test_a_method_graded_in_the_sandbox_gets_its_object_back_updated():
     finally:
         session.close()
     assert all(test.passed for test in tests), [test.output for test in tests]
+
+
+def test_an_object_holding_itself_is_described_not_unrolled():
+    model = Model()
+    model.me, model.again, model.U = model, model, np.zeros(2)
+    (crossed,) = protocol.normalise([model])
+    assert isinstance(crossed["me"], protocol.Opaque) and crossed["U"].shape == (2,)

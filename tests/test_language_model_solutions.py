@@ -420,7 +420,7 @@ def test_forward_propagation(word_dim, hidden_dim, T):
 
     assert o.shape == (T, word_dim) and s.shape == (T + 1, hidden_dim)
     assert o.dtype == np.float64 and s.dtype == np.float64
-    # The tutorial's convention: the extra last row is the zero initial state.
+    # The usual convention of this model: the extra last row is the zero initial state.
     assert np.array_equal(s[-1], np.zeros(hidden_dim)) and np.array_equal(s[T], s[-1])
     np.testing.assert_allclose(s[0], np.tanh(model.U[:, x[0]]), rtol=1e-14, atol=1e-15)
     for t, h in enumerate(independent_states(model.U, model.W, x)):

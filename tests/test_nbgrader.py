@@ -220,33 +220,32 @@ def test_feedback_lists_every_cli_test_result(student, feedback, cli_reports):
         assert line in feedback[student], line
 
 
-# ------------------------------------------------------------------ dinosaurus_island
+# ------------------------------------------- dinosaurus_island and rnn_language_model
 
-DINO = "dinosaurus_island"
-
-
-@pytest.fixture(scope="module")
-def dino_course(tmp_path_factory):
-    """Real nbgrader on the bundled dinosaurus examples: sampling and training graded in the
-    kernel must give the scores the CLI gives."""
-    course = submitted_course(tmp_path_factory.mktemp("dino-course"), DINO, {
-        student: json.loads((HERE / DINO / f"{student}.ipynb").read_text())
+@pytest.fixture(scope="module", params=["dinosaurus_island", "rnn_language_model"])
+def other_course(request, tmp_path_factory):
+    """Real nbgrader on the bundled examples of the other assignments: sampling, training
+    and methods of a model object graded in the kernel must give the scores the CLI gives."""
+    name = request.param
+    course = submitted_course(tmp_path_factory.mktemp(f"{name}-course"), name, {
+        student: json.loads((HERE / name / f"{student}.ipynb").read_text())
         for student in ("correct", "typical_bugs")})
-    nbgrader(course, "autograde", DINO, "--create", "--force")
-    return course
+    nbgrader(course, "autograde", name, "--create", "--force")
+    return name, course
 
 
 @pytest.mark.parametrize("student", ["correct", "typical_bugs"])
-def test_dinosaurus_nbgrader_scores_equal_cli(dino_course, student):
+def test_other_assignments_nbgrader_scores_equal_cli(other_course, student):
     from nbgrader.api import Gradebook
-    report = grade_submission(dino_course / "submitted" / student / DINO / f"{DINO}.ipynb", DINO)
-    with Gradebook(f"sqlite:///{dino_course / 'gradebook.db'}") as gb:
-        submission = gb.find_submission(DINO, student)
+    name, course = other_course
+    report = grade_submission(course / "submitted" / student / name / f"{name}.ipynb", name)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        submission = gb.find_submission(name, student)
         assert submission.score == pytest.approx(report.score, abs=1e-6), report.table(student)
         (nb,) = submission.notebooks
         cells = {grade.name: grade.score for grade in nb.grades}
-    for name, (score, _, _) in report.exercises().items():
-        assert cells[f"test_{name}"] == pytest.approx(score, abs=1e-6), name
+    for exercise, (score, _, _) in report.exercises().items():
+        assert cells[f"test_{exercise}"] == pytest.approx(score, abs=1e-6), exercise
     assert (report.score == 100) == (student == "correct")
 
 

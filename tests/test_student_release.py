@@ -74,6 +74,10 @@ def test_the_release_folder_alone_runs_every_public_check(assignment, student_py
         assert not stderr(cells(ran)[f"test_{name}"])
     if assignment == "dinosaurus_island":
         assert "has learned to spell" in printed(cells(ran)["train_demo"])
+    if assignment == "rnn_language_model":
+        assert "has learned to write" in printed(cells(ran)["train_demo"])
+        assert "(ok)" in printed(cells(ran)["gradient_check_demo"])
+        assert "WRONG" not in printed(cells(ran)["gradient_check_demo"])
 
 
 def test_a_bug_in_the_release_folder_alone_is_explained(student_python, tmp_path, monkeypatch):

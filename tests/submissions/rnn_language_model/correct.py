@@ -1,4 +1,5 @@
-"""A complete, correct submission, in the tutorial's style: methods as functions, attached."""
+"""A complete, correct submission, in the style most copies of this model are written in:
+methods as functions, each attached to the class."""
 import numpy as np
 
 

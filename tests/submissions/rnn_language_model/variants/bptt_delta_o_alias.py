@@ -1,4 +1,4 @@
-"""delta_o = o without a copy, as in the tutorial: subtracting the labels changes o too, which is harmless since o is not used afterwards.
+"""delta_o = o without a copy, as most copies of this model have it: subtracting the labels changes o too, which is harmless since o is not used afterwards.
 
 bptt; same gradients.
 """
