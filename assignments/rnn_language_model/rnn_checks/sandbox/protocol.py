@@ -84,8 +84,11 @@ def _safe_repr(value):
         return "<unprintable>"
 
 
-def encode(value, buffers, depth=0):
-    """Return the JSON node for `value`, appending array bytes to `buffers`."""
+def encode(value, buffers, depth=0, objects=()):
+    """Return the JSON node for `value`, appending array bytes to `buffers`.
+
+    objects: ids of the objects being encoded around it: an object holding itself (a
+    model with `self.me = self`) is described, not unrolled."""
     if depth > MAX_DEPTH:
         return {"opaque": "nesting", "text": "nested too deeply"}
     kind = type(value)
@@ -109,16 +112,18 @@ def encode(value, buffers, depth=0):
             node["subclass"] = _short(kind.__name__)
         return node
     if kind in (tuple, list):
-        return {kind.__name__: [encode(item, buffers, depth + 1) for item in value]}
+        return {kind.__name__: [encode(item, buffers, depth + 1, objects) for item in value]}
     if kind is Instance or (getattr(kind, "__name__", None) in INSTANCE_CLASSES
                             and type(getattr(value, "__dict__", None)) is dict):
         name = value.class_name if kind is Instance else kind.__name__
+        if id(value) in objects:
+            return {"opaque": "cycle", "text": f"the {_short(name)} object itself"}
         return {"instance": _short(name),
                 "attributes": encode(dict(value if kind is Instance else vars(value)), buffers,
-                                     depth + 1)}
+                                     depth + 1, (*objects, id(value)))}
     if kind is dict:
-        return {"dict": [[encode(k, buffers, depth + 1), encode(v, buffers, depth + 1)]
-                         for k, v in value.items()]}
+        return {"dict": [[encode(k, buffers, depth + 1, objects),
+                          encode(v, buffers, depth + 1, objects)] for k, v in value.items()]}
     return {"opaque": _short(getattr(kind, "__name__", "object")), "text": _safe_repr(value)}
 
 
