@@ -163,3 +163,11 @@ def test_an_object_holding_itself_is_described_not_unrolled():
     model.me, model.again, model.U = model, model, np.zeros(2)
     (crossed,) = protocol.normalise([model])
     assert isinstance(crossed["me"], protocol.Opaque) and crossed["U"].shape == (2,)
+
+
+def test_an_object_is_not_a_dict():
+    from autograder.compare import compare
+    (difference,) = compare({"U": 1}, protocol.Instance("RNN", {"U": 1}), "", 0, 0)
+    assert difference.detail == "expected a dict, got an RNN object"
+    (difference,) = compare(protocol.Instance("RNN", {"U": 1}), {"U": 1}, "", 0, 0)
+    assert difference.kind == "type"

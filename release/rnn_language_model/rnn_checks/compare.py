@@ -52,7 +52,8 @@ def compare(ref, st, path, rtol, atol, numbers_for_arrays=False):
         return [d for i, (r, s) in enumerate(zip(ref, st))
                 for d in compare(r, s, f"{path}[{i}]", rtol, atol, numbers_for_arrays)]
     if isinstance(ref, dict):
-        if not isinstance(st, dict):
+        # An object where a dict is expected, or the reverse, is another type.
+        if not isinstance(st, dict) or isinstance(st, Instance) != isinstance(ref, Instance):
             return [Difference(path, "type", ref, st, f"expected {describe_type(ref)}, "
                                                        f"got {describe_type(st)}")]
         missing = [k for k in ref if k not in st]
