@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sandbox.protocol import Instance, Opaque
+from .sandbox.protocol import Code, Instance, Opaque
 
 NUMBER = (int, float)
 
@@ -38,6 +38,8 @@ def compare(ref, st, path, rtol, atol, numbers_for_arrays=False):
     """All differences between ref and st, at most one for each place in the structure.
 
     numbers_for_arrays: a number where ref has an array is equal when every entry is."""
+    if isinstance(ref, Code):  # a function the grader passed: it has nothing to compare
+        return []
     if isinstance(ref, np.ndarray):
         if (numbers_for_arrays and isinstance(st, NUMBER) and not isinstance(st, bool)
                 and np.allclose(ref, st, rtol=rtol, atol=atol)):

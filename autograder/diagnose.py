@@ -23,30 +23,35 @@ def number(value):
     return f"{value:.6g}"
 
 
-def patterns(ref, st, reveal=True):
-    """Short remarks on how st relates to ref, for arrays of equal shape."""
+def patterns(ref, st, reveal=True, rtol=1e-5, atol=1e-8, time_axis=None):
+    """Short remarks on how st relates to ref, for arrays of equal shape (within the
+    exercise's tolerance). time_axis: the axis of time steps, where an output has one."""
+    def close(a, b):
+        return np.allclose(a, b, rtol=rtol, atol=atol)
     notes = []
     if not st.any():
         notes.append("your array is all zeros")
-    elif np.allclose(st, -ref):
+    elif close(st, -ref):
         notes.append("it is the expected result with the opposite sign")
-    elif ref.ndim == 2 and ref.shape[0] == ref.shape[1] and np.allclose(st, ref.T):
+    elif ref.ndim == 2 and ref.shape[0] == ref.shape[1] and close(st, ref.T):
         notes.append("it equals the expected result transposed")
     else:
         ratio = st[np.abs(ref) > 1e-12] / ref[np.abs(ref) > 1e-12]
-        if ratio.size > 1 and np.allclose(ratio, ratio[0]):
+        if ratio.size > 1 and close(ratio, ratio[0]):
             notes.append(f"it is the expected result times {number(ratio[0])}" if reveal else
                          "it is a constant multiple of the expected result")
-    if ref.ndim == 3 and ref.shape[-1] > 1:  # (n, m, T_x): say which time steps agree
-        good = [bool(np.allclose(st[..., t], ref[..., t])) for t in range(ref.shape[-1])]
-        if any(good):
+    if time_axis is not None and ref.ndim == 3 and ref.shape[time_axis] > 1:
+        # (n, m, T_x): say which time steps agree
+        good = [bool(close(np.take(st, t, time_axis), np.take(ref, t, time_axis)))
+                for t in range(ref.shape[time_axis])]
+        if any(good) and not all(good):
             agree = ", ".join(str(t) for t, ok in enumerate(good) if ok)
             differ = ", ".join(str(t) for t, ok in enumerate(good) if not ok)
             notes.append(f"time steps t = {agree} match; t = {differ} differ")
     return notes
 
 
-def explain_values(path, ref, st, rtol, atol, gradient, reveal):
+def explain_values(path, ref, st, rtol, atol, gradient, reveal, time_axis=None):
     bad = ~np.isclose(st, ref, rtol=rtol, atol=atol)
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     lines = [f"{path}: values differ in {int(bad.sum())} of {bad.size} entries"]
@@ -59,7 +64,7 @@ def explain_values(path, ref, st, rtol, atol, gradient, reveal):
                      else "")]
     else:
         lines.append(f"  first at index {index}")
-    return lines + [f"  note: {note}" for note in patterns(ref, st, reveal)]
+    return lines + [f"  note: {note}" for note in patterns(ref, st, reveal, rtol, atol, time_axis)]
 
 
 def hidden_detail(difference):
@@ -86,14 +91,14 @@ def hidden_detail(difference):
     return difference.detail  # dtype: one of the few the protocol accepts
 
 
-def explain(differences, rtol, atol, gradient=False, reveal=True):
+def explain(differences, rtol, atol, gradient=False, reveal=True, time_axis=None):
     """Text lines for the first few differences."""
     lines = []
     for difference in differences[:MAX_DIFFERENCES_SHOWN]:
         detail = difference.detail if reveal else hidden_detail(difference)
         if difference.kind == "values" and isinstance(difference.ref, np.ndarray):
             lines += explain_values(difference.path, difference.ref, difference.st, rtol, atol,
-                                    gradient, reveal)
+                                    gradient, reveal, time_axis)
         elif difference.kind == "finite":
             lines.append(f"{difference.path}: {detail}; expected finite values "
                          "(an overflow, e.g. np.exp of a large number, is a common cause)")

@@ -69,7 +69,8 @@ def main():
     parser.add_argument("--submissions", type=int, default=100)
     parser.add_argument("--nbgrader-submissions", type=int, default=None)
     parser.add_argument("--assignment", default=ASSIGNMENT,
-                        choices=["rnn_step_by_step", "dinosaurus_island", "rnn_language_model"])
+                        choices=["rnn_step_by_step", "dinosaurus_island", "rnn_language_model",
+                                 "gradient_checking"])
     args = parser.parse_args()
     ASSIGNMENT = args.assignment
     students = synthetic_class(args.submissions)

@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # Absolute: the processes run in other folders, and PATH may name the venv relatively.
 PYTHON = os.path.abspath(sys.executable)
-ASSIGNMENTS = ["rnn_step_by_step", "dinosaurus_island", "rnn_language_model"]
+ASSIGNMENTS = ["rnn_step_by_step", "dinosaurus_island", "rnn_language_model",
+               "gradient_checking"]
 NOTEBOOKS = ["correct.ipynb", "typical_bugs.ipynb"]
 
 

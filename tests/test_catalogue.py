@@ -5,7 +5,7 @@ import pytest
 from autograder.grade import grade_submission
 from tests.submissions import bug_files, broken_function, notebook, variant_files, write
 
-ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island", "rnn_language_model")
+ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island", "rnn_language_model", "gradient_checking")
 
 # What the feedback must say for some bugs, so a student can find them.
 EXPLANATIONS = {"rnn_step_by_step": {
@@ -63,6 +63,35 @@ EXPLANATIONS = {"rnn_step_by_step": {
     "train_returns_nothing": ["expected a list, got None"],
     "train_counts_epochs_not_examples": ["num_examples_seen"],
     "train_lr_reset_each_epoch": ["keep it halved"],
+}, "gradient_checking": {
+    "one_sided_difference": ["eval_numerical_gradient(...): values differ"],
+    "divides_by_h": ["it is the expected result times 2"],
+    "x_not_restored": ["changed its input x in place; put every entry you probe back"],
+    "restores_a_copy": ["your array is all zeros"],
+    "probes_first_entry_only": ["values differ in 19 of 20 entries"],
+    "rel_error_no_floor": ["expected 1.0, got nan"],
+    "rel_error_relative_to_x": ["rel_error(...): expected 1.0, got"],
+    "rel_error_mean": ["rel_error(...): expected 1.0, got"],
+    "array_gradient_ignores_df": ["eval_numerical_gradient_array(...): values differ"],
+    "array_gradient_one_sided": ["eval_numerical_gradient_array(...): values differ"],
+    "grad_check_wrong_parameter": ["grad_check(...)['W']"],
+    "grad_check_reuses_first_gradient": ["grad_check(...)['b']"],
+    "grad_check_params_not_restored": ["changed its input params['W']"],
+    "cell_forward_softmax_over_batch": ["o: values differ"],
+    "cell_forward_missing_bias": ["h: values differ"],
+    "cell_forward_h_prev_not_used": ["h: values differ"],
+    "layer_forward_state_not_carried": ["H: values differ"],
+    "rnn_loss_log_of_sum": ["rnn_loss(...): expected"],
+    "rnn_loss_mean": ["rnn_loss(...): expected"],
+    "cell_backward_w2_not_transposed": ["dh_prev: values differ", "INCONSISTENT",
+                                        "not the gradient of your own rnn_cell_forward"],
+    "cell_backward_dh_next_dropped": ["dW1: values differ"],
+    "cell_backward_tanh_derivative_of_h_prev": ["dW1: values differ"],
+    "cell_backward_dbh_not_summed": ["dbh: expected shape (4,), got (3, 4)"],
+    "cell_backward_label_not_subtracted": ["dW3: values differ"],
+    "layer_backward_dh_not_carried": ["dW1: values differ"],
+    "layer_backward_forward_in_time": ["dW1: values differ"],
+    "layer_backward_assign_instead_of_accumulate": ["dW1: values differ"],
 }}
 
 
@@ -130,9 +159,18 @@ def test_catalogue_covers_the_issues():
             "bptt_tanh_derivative_wrong_state", "bptt_no_tanh_derivative_at_output",
             "bptt_label_not_subtracted", "bptt_final_state_for_initial", "sgd_ascending",
             "sgd_skips_w", "train_lr_never_halved", "train_lr_compared_with_first",
-            "train_evaluated_every_epoch", "train_returns_nothing"} <= stems
+            "train_evaluated_every_epoch", "train_returns_nothing",
+            # gradient_checking: the issue's list
+            "one_sided_difference", "divides_by_h", "x_not_restored", "restores_a_copy",
+            "probes_first_entry_only", "rel_error_no_floor", "rel_error_relative_to_x",
+            "grad_check_wrong_parameter", "grad_check_reuses_first_gradient",
+            "cell_backward_w2_not_transposed", "cell_backward_dh_next_dropped",
+            "cell_backward_tanh_derivative_of_h_prev", "cell_backward_dbh_not_summed",
+            "rnn_loss_log_of_sum", "cell_forward_softmax_over_batch"} <= stems
     variants = {v.stem for assignment in ASSIGNMENTS for v in variant_files(assignment)}
     assert {"matmul_operator", "np_dot", "einsum", "list_stack", "sample_default_rng",
             "sample_inverse_cdf", "clip_returned", "clip_in_place",
             "forward_one_hot_matmul", "bptt_ascending_outer_loop", "train_while_loop",
-            "loss_vectorised", "bptt_delta_o_alias"} <= variants
+            "loss_vectorised", "bptt_delta_o_alias",
+            "ndindex_loops", "vectorised_rel_error", "copy_and_restore", "einsum_backward",
+            "grad_check_calls_eval_numerical_gradient"} <= variants

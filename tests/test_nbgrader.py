@@ -220,9 +220,10 @@ def test_feedback_lists_every_cli_test_result(student, feedback, cli_reports):
         assert line in feedback[student], line
 
 
-# ------------------------------------------- dinosaurus_island and rnn_language_model
+# ------------------------------------------------------------ the other assignments
 
-@pytest.fixture(scope="module", params=["dinosaurus_island", "rnn_language_model"])
+@pytest.fixture(scope="module", params=["dinosaurus_island", "rnn_language_model",
+                                        "gradient_checking"])
 def other_course(request, tmp_path_factory):
     """Real nbgrader on the bundled examples of the other assignments: sampling, training
     and methods of a model object graded in the kernel must give the scores the CLI gives."""

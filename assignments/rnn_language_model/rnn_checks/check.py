@@ -85,7 +85,7 @@ def check_case(exercise, case, session):
                         for d in compare(ref, st, f"{name} (after the call)", exercise.rtol,
                                          exercise.atol)]
     lines = explain(differences, exercise.rtol, exercise.atol, bool(exercise.gradient),
-                    not case.hidden) + (refused if differences else [])
+                    not case.hidden, exercise.time_axis) + (refused if differences else [])
     if differences and outcome.printed and not case.hidden:
         lines.append(f"your function printed: {outcome.printed[:500]}")
     return not differences, lines, parts, outcome.args_after
@@ -136,8 +136,8 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
     if policy != "unchanged":
         return tests
     if changed:
-        lines = [f"your function changed its input {', '.join(changed)} in place; work on new "
-                 "arrays (e.g. x = x + y, or .copy()) so the caller's data stays intact"]
+        lines = [f"your function changed its input {', '.join(changed)} in place; "
+                 + exercise.inputs_advice]
     elif not passed_any:
         # Leaving the inputs alone is only worth points for a function that works somewhere.
         lines = ["not credited: the function did not pass any case"]
@@ -180,10 +180,11 @@ def own_forward_check(assignment, exercise, session, case, gradients):
     except SandboxFailure:
         return []
     def loss(out):
-        if check.upstream:
-            return sum(float(np.sum(case.upstream[name] * np.asarray(out[i], dtype=float)))
-                       for name, i in check.upstream.items())
-        return float(out if check.loss is None else out[check.loss])
+        if not check.upstream and not check.objective:
+            return float(out if check.loss is None else out[check.loss])
+        total = sum(float(np.sum(case.upstream[name] * np.asarray(out[i], dtype=float)))
+                    for name, i in check.upstream.items())
+        return total + (float(check.objective(out, case.forward_inputs)) if check.objective else 0)
 
     try:
         losses = [loss(out) for out in outputs]

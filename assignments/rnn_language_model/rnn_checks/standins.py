@@ -162,9 +162,11 @@ class Replay:
     def __init__(self, name, signature, calls, caller, reveal):
         self.name, self.signature, self.calls = name, signature, calls
         self.caller, self.reveal = caller, reveal
+        self.asked = 0  # calls so far: the k-th call is most likely meant as the k-th record
 
     def answer(self, args, kwargs):
         called = bind(self.signature, self.name, args, kwargs)
+        position, self.asked = self.asked, self.asked + 1
         tolerance = self.caller.rtol, self.caller.atol
         for record in self.calls:  # the first differing argument rules a call out
             if not any(compare(record[0][name], called[name], name, *tolerance)
@@ -173,9 +175,11 @@ class Replay:
         if not self.calls:
             raise Refused(f"a correct {self.caller.name} does not call {self.name} here, so "
                           f"your own {self.name} answered that call")
-        closest = min(([d for name in called for d in compare(record[0][name], called[name],
-                                                               name, *tolerance)]
-                       for record in self.calls), key=len)
+        found = [[d for name in called
+                  for d in compare(record[0][name], called[name], name, *tolerance)]
+                 for record in self.calls]
+        # Fewest differing arguments; of those, the record at this call's position.
+        closest = found[min(range(len(found)), key=lambda n: (len(found[n]), abs(n - position)))]
         raise Refused("\n".join(
             [f"{self.caller.name} called {self.name} with arguments that a correct "
              f"{self.caller.name} never passes here, so your own {self.name} answered that call "

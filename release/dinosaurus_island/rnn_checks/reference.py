@@ -160,12 +160,14 @@ class SolutionReference:
             args, arg_names, forward_inputs, upstream = list(named.values()), list(named), None, None
         else:
             # The forward's outputs give the backward its cache and the upstream gradients' shapes.
-            needs_forward = check.upstream or any(name not in named for name in check.args)
-            outputs = self.call(check.forward, copy.deepcopy(list(named.values()))) \
+            needs_forward = check.upstream or check.outputs or any(name not in named
+                                                                   for name in check.args)
+            outputs = self.call(check.forward, copy.deepcopy(check.arguments(named))) \
                 if needs_forward else None
             upstream = {name: rng.standard_normal(np.shape(outputs[i]))
                         for name, i in check.upstream.items()}
             args = [upstream[name] if name in upstream else
+                    outputs[check.outputs[name]] if name in check.outputs else
                     copy.deepcopy(named[name]) if name in named else outputs[check.cache]
                     for name in check.args]
             arg_names, forward_inputs = list(check.args), named

@@ -8,13 +8,16 @@ A message is a JSON header plus raw array buffers:
 Values are encoded as tagged JSON nodes; arrays become plain buffers of a whitelisted
 numeric dtype. Decoding never runs code from the sender: it builds fresh plain float/int
 arrays, numbers, strings, tuples, lists and dicts, `Instance` for an object of a class the
-assignment names (its attributes), and `Opaque` for anything else. This
+assignment names (its attributes), `Code` for a function the grader passes as an argument
+(its public source: only the student's process makes it a function), and `Opaque` for
+anything else. This
 module only imports the standard library and NumPy because the student's process loads
 it by path (see child.py).
 """
+import builtins
 import json
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,6 +52,28 @@ class Instance(dict):
         return f"{self.class_name}({dict.__repr__(self)})"
 
 
+@dataclass(frozen=True)
+class Code:
+    """A function passed as an argument (a test function for a gradient checker): public
+    source defining `entry`, with `binds` (name -> path of another argument of the same
+    call, e.g. [1] or [1, "W"]: the function reads that very object) and `constants` (name
+    -> plain value). Inert data everywhere; `materialise` makes it a function only where the
+    student's code runs, or for the reference, and only from the grader's own cases."""
+    source: str
+    entry: str
+    binds: dict = field(default_factory=dict)
+    constants: dict = field(default_factory=dict)
+
+    def build(self, arguments):
+        names = {"np": np, "__builtins__": builtins, **self.constants}
+        for name, path in self.binds.items():
+            names[name] = arguments[path[0]]
+            for step in path[1:]:
+                names[name] = names[name][step]
+        exec(compile(self.source, f"<grader's {self.entry}>", "exec"), names)
+        return names[self.entry]
+
+
 # Names of the classes whose objects cross as Instance (register_classes); others are Opaque.
 INSTANCE_CLASSES = set()
 
@@ -59,7 +84,8 @@ def register_classes(names):
 
 def materialise(values, classes):
     """`values` (a list) with each Instance among them made an object of its class in
-    `classes` ({name: class}), its attributes set without running the class's __init__."""
+    `classes` ({name: class}), its attributes set without running the class's __init__, and
+    each Code a function (reading the other, materialised arguments it binds)."""
     made = []
     for value in values:
         if isinstance(value, Instance):
@@ -69,7 +95,7 @@ def materialise(values, classes):
             vars(instance).update(value)
             value = instance
         made.append(value)
-    return made
+    return [value.build(made) if isinstance(value, Code) else value for value in made]
 
 
 def _short(text):
@@ -113,6 +139,10 @@ def encode(value, buffers, depth=0, objects=()):
         return node
     if kind in (tuple, list):
         return {kind.__name__: [encode(item, buffers, depth + 1, objects) for item in value]}
+    if kind is Code:
+        return {"code": _short(value.source), "entry": _short(value.entry),
+                "binds": [[str(name), list(path)] for name, path in value.binds.items()],
+                "constants": encode(dict(value.constants), buffers, depth + 1, objects)}
     if kind is Instance or (getattr(kind, "__name__", None) in INSTANCE_CLASSES
                             and type(getattr(value, "__dict__", None)) is dict):
         name = value.class_name if kind is Instance else kind.__name__
@@ -171,6 +201,16 @@ def decode(node, buffers, depth=0, used=None):
                 raise ProtocolError("dict keys must be plain values")
             result[key] = decode(pair[1], buffers, depth + 1, used)
         return result
+    if "code" in node and type(node["code"]) is str and type(node.get("entry")) is str:
+        binds, constants = node.get("binds"), decode(node.get("constants"), buffers, depth + 1,
+                                                      used)
+        if (not isinstance(binds, list) or not isinstance(constants, dict)
+                or not all(isinstance(b, list) and len(b) == 2 and type(b[0]) is str
+                           and isinstance(b[1], list) and b[1] and type(b[1][0]) is int
+                           and all(type(step) in (int, str) for step in b[1]) for b in binds)
+                or not all(type(k) is str for k in constants)):
+            raise ProtocolError("malformed function argument")
+        return Code(node["code"], node["entry"], {name: path for name, path in binds}, constants)
     if "instance" in node and type(node["instance"]) is str:
         attributes = decode(node.get("attributes"), buffers, depth + 1, used)
         if not isinstance(attributes, dict) or not all(type(k) is str for k in attributes):

@@ -33,10 +33,13 @@ class GradientCheck:
     """A backward function returns the gradients of a loss computed by `forward`.
 
     args:     the backward's arguments, each an upstream gradient (a key of `upstream`), a
-              forward input by name, or else the forward's cache output (position `cache`);
+              forward output (a key of `outputs`), a named input, or else the forward's
+              cache output (position `cache`);
     upstream: upstream argument -> position of the forward output it is the gradient of;
-              the loss is then sum(upstream * output) over them;
-    loss:     without upstream arguments, the position of the forward's scalar loss output;
+              the loss is then sum(upstream * output) over them, plus `objective`;
+    objective: (forward outputs, named inputs) -> a loss the backward also differentiates
+              (a softmax's cross-entropy), added to the upstream terms;
+    loss:     without either, the position of the forward's scalar loss output;
     wrt:      gradient key -> forward input it differentiates ("xt", "parameters.Wax",
               "self.U" for an attribute of the model object).
     """
@@ -45,6 +48,8 @@ class GradientCheck:
     wrt: dict
     cache: int | None = None
     upstream: dict = field(default_factory=dict)
+    outputs: dict = field(default_factory=dict)
+    objective: Callable | None = None
     loss: int | None = None     # None without upstream: the forward returns the loss itself
     within: str | None = None   # the returned part that holds the gradients, if not all of it
     # The forward's arguments from the named inputs, where they are not simply all of them
@@ -78,6 +83,10 @@ class Exercise:
     hidden_cases: int | None = None  # how many of the assignment's hidden cases to use
     rtol: float = 1e-6
     atol: float = 1e-9
+    time_axis: int | None = None    # the axis of time steps in its array outputs, if any
+    # What to do when it changed an input it must leave as it was.
+    inputs_advice: str = ("work on new arrays (e.g. x = x + y, or .copy()) so the caller's "
+                          "data stays intact")
 
     @property
     def caches(self):
@@ -145,5 +154,6 @@ def normal(rng, *shape, scale=1.0):
     return rng.standard_normal(shape) * scale
 
 
-ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island", "rnn_language_model")
+ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island", "rnn_language_model",
+               "gradient_checking")
 __all__ = ["Assignment", "Dims", "Exercise", "GradientCheck", "load", "normal", "np"]

@@ -1,0 +1,1 @@
+"""The rnn-kit autograder: grades notebooks against declarative exercise specs."""

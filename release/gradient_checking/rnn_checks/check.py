@@ -1,0 +1,218 @@
+"""Grade one exercise: call the student's function on every case, compare, diagnose, score.
+
+The same function serves every path. A "session" runs the student's code: the sandboxed
+child process (CLI), or the notebook's own kernel (public checks, nbgrader's hidden tests).
+A session offers `call(name, args, standins)` and `call_many(name, args_list, standins)`;
+the stand-ins (standins.py) answer the student's calls of the functions an exercise uses.
+"""
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compare import argument_differences, compare, relative_error
+from .diagnose import explain, explain_error
+from .report import readable
+from .session import SandboxFailure
+
+INPUTS_SHARE = 0.1   # of an exercise's points, for leaving its inputs unchanged
+STEP = 1e-6          # central-difference step of the gradient check
+PROBES = 4           # entries probed per gradient in the check against the student's forward
+
+
+@dataclass
+class TestResult:
+    name: str
+    score: float
+    max_score: float
+    output: str
+
+    @property
+    def passed(self):
+        return self.score >= self.max_score - 1e-9
+
+    @property
+    def exercise(self):
+        return self.name.split(":")[0]
+
+
+def _result(exercise, label, weight, ok, lines):
+    return TestResult(f"{exercise.name}: {label}", round(weight if ok else 0.0, 6),
+                      round(weight, 6), readable("\n".join(lines)))
+
+
+def returned_parts(exercise, value, reveal=True):
+    """Split a returned value into named parts, or say why its structure is wrong (without
+    the student's count where reveal is False: code that saw a hidden case chose it)."""
+    names = exercise.outputs
+    if exercise.gradient and not names:
+        if not isinstance(value, dict):
+            keys = list(exercise.gradient.wrt)
+            return None, f"expected a dict with keys {keys}, got {type(value).__name__}"
+        return value, None
+    if len(names) <= 1:
+        return {names[0] if names else f"{exercise.name}(...)": value}, None
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        count = len(value) if isinstance(value, (tuple, list)) else 1
+        got = f", got {count}" if reveal else ""
+        return None, f"expected {len(names)} return values ({', '.join(names)}){got}"
+    return dict(zip(names, value)), None
+
+
+def check_case(exercise, case, session):
+    """(ok, explanation lines, student's value or None, args after the call)."""
+    try:
+        outcome = session.call(exercise.name, case.args, case.standins(exercise))
+    except SandboxFailure as failure:
+        return False, [str(failure)], None, None
+    # The first call the grader would not answer explains a failure; the rest follow from it.
+    refused = outcome.refusals[0].splitlines() if outcome.refusals else []
+    if not outcome.ok:
+        return False, explain_error(outcome.error, exercise.name, not case.hidden) + refused, \
+            None, None
+    parts, problem = returned_parts(exercise, outcome.value, not case.hidden)
+    expected, _ = returned_parts(exercise, case.expected)
+    if not exercise.returns:  # graded by what it did to its arguments only
+        parts, problem, expected = {}, None, {}
+    if problem:
+        return False, [problem], None, outcome.args_after
+    differences = [d for name in expected
+                   for d in compare(expected[name], parts.get(name), name, exercise.rtol,
+                                    exercise.atol, name in exercise.caches)]
+    if exercise.inputs_after == "updated":  # the in-place update is part of the result
+        differences += [d for name, ref, st in zip(case.arg_names, case.args_after,
+                                                   outcome.args_after or [])
+                        for d in compare(ref, st, f"{name} (after the call)", exercise.rtol,
+                                         exercise.atol)]
+    lines = explain(differences, exercise.rtol, exercise.atol, bool(exercise.gradient),
+                    not case.hidden, exercise.time_axis) + (refused if differences else [])
+    if differences and outcome.printed and not case.hidden:
+        lines.append(f"your function printed: {outcome.printed[:500]}")
+    return not differences, lines, parts, outcome.args_after
+
+
+def check_behaviour(exercise, session, cases, functions, notes):
+    """Tests of an exercise graded by behaviour (autograder.behaviour): per case and aspect."""
+    tests = []
+    for case in cases:
+        try:
+            verdicts = exercise.behaviour.grade(exercise, session, case, functions)
+        except SandboxFailure as failure:
+            verdicts = exercise.behaviour.failed(str(failure))
+        for verdict in verdicts:
+            lines = [f"{case.label}: {'passed' if verdict.ok else 'failed'}"] + \
+                list(notes if not verdict.ok else []) + [f"  {line}" for line in verdict.lines]
+            tests.append(_result(exercise, f"{verdict.label}, {case.label}",
+                                 exercise.points * verdict.share / len(cases), verdict.ok, lines))
+    return tests
+
+
+def check_exercise(assignment, exercise, session, cases, notes=(), functions=None):
+    """Tests for one exercise: one per case, plus one for leaving its inputs unchanged.
+
+    functions: the reference's functions, where the grader has them (not in a notebook)."""
+    if exercise.behaviour:
+        return check_behaviour(exercise, session, cases, functions or {}, notes)
+    policy = exercise.inputs_after
+    inputs_share = INPUTS_SHARE if policy == "unchanged" else 0.0
+    weight = exercise.points * (1 - inputs_share) / len(cases)
+    tests, changed, passed_any, diagnosed = [], [], False, False
+    for case in cases:
+        ok, lines, parts, args_after = check_case(exercise, case, session)
+        header = f"{case.label} ({case.dims})"
+        passed_any |= ok
+        if args_after is not None and policy == "unchanged":
+            changed += [name for name in argument_differences(case.args, args_after, case.arg_names)
+                        if name not in changed]
+        if (not ok and exercise.gradient and parts is not None and not diagnosed
+                and exercise.gradient.applies(case.forward_inputs)):
+            diagnosed = True
+            gradients = parts.get(exercise.gradient.within) if exercise.gradient.within else parts
+            if isinstance(gradients, dict):
+                lines += own_forward_check(assignment, exercise, session, case, gradients)
+        lines = [header + (": passed" if ok else ": failed")] + list(notes if not ok else []) + \
+            [f"  {line}" for line in lines]
+        tests.append(_result(exercise, f"values, {case.label}", weight, ok, lines))
+    if policy != "unchanged":
+        return tests
+    if changed:
+        lines = [f"your function changed its input {', '.join(changed)} in place; "
+                 + exercise.inputs_advice]
+    elif not passed_any:
+        # Leaving the inputs alone is only worth points for a function that works somewhere.
+        lines = ["not credited: the function did not pass any case"]
+    else:
+        lines = ["inputs are left unchanged: passed"]
+    tests.append(_result(exercise, "inputs unchanged", exercise.points * INPUTS_SHARE,
+                         passed_any and not changed, lines))
+    return tests
+
+
+def _locate(inputs, target):
+    """The array at a path such as "parameters.Wax" inside the forward's named inputs."""
+    node = inputs
+    for key in target.split("."):
+        node = node[key]
+    return node
+
+
+def own_forward_check(assignment, exercise, session, case, gradients):
+    """Compare the student's gradients with central differences of the student's own forward.
+
+    Diagnostic only (no points): it tells a student whether the backward pass is wrong, or
+    consistent with a forward pass that is itself wrong.
+    """
+    check = exercise.gradient
+    rng = np.random.default_rng(0)
+    probes, args_list = [], []
+    for key, target in check.wrt.items():
+        shape = _locate(case.forward_inputs, target).shape
+        for flat in rng.choice(int(np.prod(shape)), size=min(PROBES, int(np.prod(shape))),
+                               replace=False):
+            index = np.unravel_index(flat, shape)
+            probes.append((key, index))
+            for sign in (1, -1):
+                inputs = copy.deepcopy(case.forward_inputs)
+                _locate(inputs, target)[index] += sign * STEP
+                args_list.append(check.arguments(inputs))
+    try:
+        outputs = session.call_many(check.forward, args_list)
+    except SandboxFailure:
+        return []
+    def loss(out):
+        if not check.upstream and not check.objective:
+            return float(out if check.loss is None else out[check.loss])
+        total = sum(float(np.sum(case.upstream[name] * np.asarray(out[i], dtype=float)))
+                    for name, i in check.upstream.items())
+        return total + (float(check.objective(out, case.forward_inputs)) if check.objective else 0)
+
+    try:
+        losses = [loss(out) for out in outputs]
+    except Exception:  # the student's forward is missing, failing or returns other shapes
+        return [f"(no gradient check against your own {check.forward}: it did not run on these "
+                "inputs)"]
+    numeric, analytic = {}, {}
+    for number, (key, index) in enumerate(probes):
+        numeric.setdefault(key, []).append((losses[2 * number] - losses[2 * number + 1]) / (2 * STEP))
+        value = gradients.get(key)
+        ok_shape = isinstance(value, np.ndarray) and value.shape == _locate(
+            case.forward_inputs, check.wrt[key]).shape
+        analytic.setdefault(key, []).append(float(value[index]) if ok_shape else np.nan)
+    lines = [f"gradient check against your own {check.forward} (central differences at "
+             f"{PROBES} entries per gradient):"]
+    consistent = True
+    for key in check.wrt:
+        if np.isnan(analytic[key]).any():
+            lines.append(f"  {key}: missing or wrong shape")
+            consistent = False
+            continue
+        error = relative_error(numeric[key], analytic[key])
+        consistent &= error < 1e-5
+        shown = f"relative error {error:.2g} " if not case.hidden else ""
+        lines.append(f"  {key}: {shown}({'consistent' if error < 1e-5 else 'INCONSISTENT'})")
+    lines.append(f"  so your {exercise.name} is the gradient of your own {check.forward}, but "
+                 f"not of the expected one: make {check.forward} pass first" if consistent else
+                 f"  so your {exercise.name} is not the gradient of your own {check.forward} either")
+    return lines
+
+

@@ -1,0 +1,20 @@
+"""What every session (the sandbox, or a notebook's kernel) gives the checks: the outcome of
+one call of a student's function, or the sentence why the student's process stopped."""
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Outcome:
+    """What one call of a student function produced."""
+    ok: bool
+    value: object = None                # the returned value, decoded (when ok)
+    args_after: list = None             # the arguments as they were after the call
+    error: dict = field(default_factory=dict)  # type, message, where (when not ok)
+    printed: str = ""
+    refusals: list = field(default_factory=list)  # calls the stand-ins would not answer
+
+
+class SandboxFailure(Exception):
+    """The student's process stopped answering: timeout, crash, exit or garbage.
+
+    The message is a sentence for the student."""

@@ -1,0 +1,25 @@
+"""Weight gradients assigned instead of accumulated over time (grads[k] = step[k], not +=): only step t = 0 survives.
+
+rnn_layer_backward.
+"""
+import numpy as np
+
+
+def rnn_layer_backward(O, labels, caches):
+    """Backpropagation through time."""
+    params = caches[0][3]
+    B, T = labels.shape
+
+    grads = {"dW1": np.zeros_like(params["W1"]), "dW2": np.zeros_like(params["W2"]),
+             "dW3": np.zeros_like(params["W3"]), "dbh": np.zeros_like(params["bh"]),
+             "dbo": np.zeros_like(params["bo"])}
+    dh_next = np.zeros((B, params["W2"].shape[0]))
+
+    for t in reversed(range(T)):
+        step = rnn_cell_backward(dh_next, O[:, t, :], labels[:, t], caches[t])
+        for k in ["dW1", "dW2", "dW3", "dbh", "dbo"]:
+            grads[k] = step[k]
+        dh_next = step["dh_prev"]
+
+    grads["dh0"] = dh_next
+    return grads
