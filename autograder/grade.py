@@ -108,9 +108,9 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
                           f"{e['message']}" for e in session.load_errors
                           if e["cell"] == exercise.name]
             with session.exercise():
-                done[exercise.name] = check_exercise(assignment, exercise, session, cases,
-                                                     notes_here + own_errors,
-                                                     reference.functions()), session.load_errors
+                done[exercise.name] = check_exercise(
+                    assignment, exercise, session, cases, notes_here + own_errors,
+                    reference.functions(), reference.matcher(exercise)), session.load_errors
         if session is not None:
             session.close()
         return done
