@@ -13,7 +13,7 @@ import numpy as np
 from .compare import argument_differences, compare, relative_error
 from .diagnose import explain, explain_error
 from .report import readable
-from .session import SandboxFailure
+from .session import Raised, SandboxFailure
 
 INPUTS_SHARE = 0.1   # of an exercise's points, for leaving its inputs unchanged
 STEP = 1e-6          # central-difference step of the gradient check
@@ -60,22 +60,24 @@ def returned_parts(exercise, value, reveal=True):
 
 
 def check_case(exercise, case, session):
-    """(ok, explanation lines, student's value or None, args after the call)."""
+    """(ok, explanation lines, student's value or None, args after the call, and where it
+    raised (session.Raised), else None)."""
     try:
         outcome = session.call(exercise.name, case.args, case.standins(exercise))
     except SandboxFailure as failure:
-        return False, [str(failure)], None, None
+        return False, [str(failure)], None, None, None
     # The first call the grader would not answer explains a failure; the rest follow from it.
     refused = outcome.refusals[0].splitlines() if outcome.refusals else []
     if not outcome.ok:
         return False, explain_error(outcome.error, exercise.name, not case.hidden) + refused, \
-            None, None
+            None, None, Raised(str(outcome.error.get("type")),
+                               str(outcome.error.get("message")))
     parts, problem = returned_parts(exercise, outcome.value, not case.hidden)
     expected, _ = returned_parts(exercise, case.expected)
     if not exercise.returns:  # graded by what it did to its arguments only
         parts, problem, expected = {}, None, {}
     if problem:
-        return False, [problem], None, outcome.args_after
+        return False, [problem], None, outcome.args_after, None
     differences = [d for name in expected
                    for d in compare(expected[name], parts.get(name), name, exercise.rtol,
                                     exercise.atol, name in exercise.caches)]
@@ -88,7 +90,7 @@ def check_case(exercise, case, session):
                     not case.hidden, exercise.time_axis) + (refused if differences else [])
     if differences and outcome.printed and not case.hidden:
         lines.append(f"your function printed: {outcome.printed[:500]}")
-    return not differences, lines, parts, outcome.args_after
+    return not differences, lines, parts, outcome.args_after, None
 
 
 def check_behaviour(exercise, session, cases, functions, notes, matcher=None):
@@ -132,8 +134,9 @@ def name_mistake(exercise, matcher, failures):
     failing case: its value, and for an in-place update, its arguments after the call."""
     def reproduces(function, case, student):
         got = matcher.run(function, case)
-        if got is None:
-            return False
+        if isinstance(got, Raised) or isinstance(student, Raised):
+            # Raising is reproduced only by the same exception with the same message.
+            return got == student
         (result, after), (parts, args_after) = got, student
         if exercise.returns:
             expected, problem = returned_parts(exercise, result)
@@ -161,7 +164,7 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
     weight = exercise.points * (1 - inputs_share) / len(cases)
     checked, failures, changed, passed_any, diagnosed = [], [], [], False, False
     for case in cases:
-        ok, lines, parts, args_after = check_case(exercise, case, session)
+        ok, lines, parts, args_after, raised = check_case(exercise, case, session)
         header = f"{case.label} ({case.dims})"
         passed_any |= ok
         if args_after is not None and policy == "unchanged":
@@ -173,8 +176,8 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
             gradients = parts.get(exercise.gradient.within) if exercise.gradient.within else parts
             if isinstance(gradients, dict):
                 lines += own_forward_check(assignment, exercise, session, case, gradients)
-        if not ok and parts is not None:
-            failures.append((case, (parts, args_after)))
+        if not ok and (parts is not None or raised):
+            failures.append((case, raised or (parts, args_after)))
         checked.append((case, ok, [header + (": passed" if ok else ": failed")] +
                         list(notes if not ok else []) + [f"  {line}" for line in lines]))
     named = name_mistake(exercise, matcher, failures)

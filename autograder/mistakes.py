@@ -17,9 +17,11 @@ import importlib.util
 import inspect
 import itertools
 import textwrap
+import warnings
 from dataclasses import dataclass
 
 from . import standins
+from .session import Raised
 from .sandbox import protocol
 
 
@@ -89,8 +91,8 @@ class Matcher:
             return None  # two edits that overlap: that pair does not exist
 
     def run(self, function, case):
-        """(result, arguments after) of a variant on a case, as values, or None where the
-        variant fails (a mistake may well raise on some inputs). The functions it uses answer
+        """(result, arguments after) of a variant on a case, as values, or what it raised
+        (a mistake may well raise on some inputs). The functions it uses answer
         as they did for the student's code: the case's stand-ins, or where they refuse, the
         reference (standing in for the student's own, presumably right, function)."""
         work = protocol.materialise(copy.deepcopy(list(case.args)), self.reference.classes())
@@ -99,10 +101,11 @@ class Matcher:
         names.update({name: standins.in_process(standin, name, saved[name], [])
                       for name, standin in case.standins(self.exercise).items()})
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # nan from 0/0 is what some mistakes give
                 result = function(*work)
-        except Exception:
-            return None
+        except Exception as error:
+            return Raised(type(error).__name__, str(error))
         finally:
             names.update(saved)
         return protocol.normalise(result), protocol.normalise(work)

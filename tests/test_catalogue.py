@@ -3,7 +3,8 @@ written differently earns full marks. Every submission is graded through the rea
 import pytest
 
 from autograder.grade import grade_submission
-from tests.submissions import bug_files, broken_function, notebook, variant_files, write
+from tests.submissions import (bug_files, broken_function, declared_mistake, notebook,
+                               variant_files, write)
 
 ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island", "rnn_language_model", "gradient_checking")
 
@@ -122,6 +123,12 @@ def test_bug_is_caught_and_costs_only_its_exercise(assignment, bug, tmp_path):
             feedback = "\n".join(t.output for t in tests if not t.passed)
             for phrase in EXPLANATIONS[assignment].get(bug.stem, []):
                 assert phrase in feedback, f"{bug.stem}: {phrase!r} missing from:\n{feedback}"
+            # The mistake it makes is named, once (mistakes.py).
+            named = [line for line in feedback.splitlines() if line.startswith("likely mistake: ")]
+            assert len(named) <= 1, named
+            if declared_mistake(bug):
+                assert named and named[0].startswith(f"likely mistake: {declared_mistake(bug)} — "), \
+                    f"{bug.stem}: expected {declared_mistake(bug)}, got {named}"
         else:
             assert score == max_score, f"{bug.stem} cost {name} points:\n{report.table()}"
 
@@ -137,6 +144,7 @@ def test_mutation_alone_costs_only_the_inputs_test(tmp_path):
 def test_correct_variant_earns_full_marks(assignment, variant, tmp_path):
     report = grade(tmp_path, assignment, [variant])
     assert report.score == report.max_score, report.table()
+    assert not any("likely mistake" in test.output for test in report.tests)
 
 
 def test_catalogue_covers_the_issues():

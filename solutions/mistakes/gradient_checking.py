@@ -55,6 +55,17 @@ MISTAKES = [
               "            num_grad[ix] = (fxph - fxmh) / (2 * h)\n")],
             "your check leaves each probed entry at old - h: put it back exactly, so the "
             "parameters are as they were"),
+    Mistake("reuses_one_numerical_gradient", "grad_check",
+            [("        num_grad = eval_numerical_gradient(lambda _: f(), params[name], h)\n",
+              "        if name == next(iter(params)):\n"
+              "            num_grad = eval_numerical_gradient(lambda _: f(), params[name], h)\n")],
+            "every parameter is compared with one numerical gradient: each needs its own, "
+            "probing that parameter"),
+    Mistake("wrong_parameter", "grad_check",
+            [("for name in params:", "for name, value in zip(grads, params.values()):"),
+             ("params[name], h)", "value, h)")],
+            "your names and parameters are paired up by their order, but grads may list its "
+            "keys in another order than params: look each one up by name"),
     # rnn_cell_forward
     Mistake("softmax_wrong_axis", "rnn_cell_forward",
             [('o = softmax(h @ params["W3"].T + params["bo"])',

@@ -8,6 +8,7 @@ where a student would type them.
 import ast
 import copy
 import json
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +62,14 @@ def bug_files(assignment):
 
 def variant_files(assignment):
     return sorted((HERE / assignment / "variants").glob("*.py"))
+
+
+def declared_mistake(path):
+    """The named mistake a bug file says the grader must name (its docstring's `mistake: id`
+    line), or None for `mistake: none` or no such line."""
+    docstring = ast.get_docstring(ast.parse(Path(path).read_text())) or ""
+    found = re.search(r"^mistake: (\S+)$", docstring, re.M)
+    return None if not found or found[1] == "none" else found[1]
 
 
 def broken_function(path):

@@ -70,7 +70,9 @@ def compare(ref, st, path, rtol, atol, numbers_for_arrays=False):
         return [d for k in ref for d in compare(ref[k], st[k], path + step.format(k), rtol, atol,
                                                 numbers_for_arrays)]
     if isinstance(ref, NUMBER) and not isinstance(ref, bool):
-        if isinstance(st, NUMBER) and not isinstance(st, bool) and np.isclose(st, ref, rtol, atol):
+        # nan equals nan: a reference is never nan, but a named mistake may be.
+        if (isinstance(st, NUMBER) and not isinstance(st, bool)
+                and np.isclose(st, ref, rtol, atol, equal_nan=True)):
             return []
         return [Difference(path, "values", ref, st, f"expected {ref!r}, got {st!r}")]
     if type(st) is not type(ref) or st != ref:

@@ -81,6 +81,15 @@ class SolutionReference:
         self.assignment = assignment
         self.module = load_solutions(assignment.name)
 
+    def matcher(self, exercise):
+        """The named mistakes of `exercise` (mistakes.py), built once per exercise."""
+        from . import mistakes  # late: only the grading process names mistakes
+        if not hasattr(self, "_matchers"):
+            catalogue = mistakes.load(course_directory(), self.assignment.name)
+            self._matchers = {e.name: mistakes.Matcher(self, catalogue, e)
+                              for e in self.assignment.exercises}
+        return self._matchers[exercise.name]
+
     def classes(self):
         """{name: the reference's class} for the classes the assignment names (e.g. RNN)."""
         return {name: getattr(self.module, name) for name in self.assignment.classes}

@@ -18,3 +18,14 @@ class SandboxFailure(Exception):
     """The student's process stopped answering: timeout, crash, exit or garbage.
 
     The message is a sentence for the student."""
+
+
+@dataclass(frozen=True)
+class Raised:
+    """What a call raised: the exception's name and message (as sent, at most 4000
+    characters): a named mistake that raises reproduces a student's code that raised the same."""
+    type: str
+    message: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "message", str(self.message)[:4000])

@@ -192,7 +192,7 @@ def grade(assignment_name, exercise_name, namespace=None):
     reference = SolutionReference(assignment)
     session = KernelSession(namespace)
     tests = check_exercise(assignment, exercise, session, reference.cases(exercise),
-                           functions=reference.functions())
+                           functions=reference.functions(), matcher=reference.matcher(exercise))
     print(feedback_text(tests), end="")
     return round(sum(test.score for test in tests), 6)
 

@@ -13,7 +13,7 @@ import numpy as np
 from .compare import argument_differences, compare, relative_error
 from .diagnose import explain, explain_error
 from .report import readable
-from .session import SandboxFailure
+from .session import Raised, SandboxFailure
 
 INPUTS_SHARE = 0.1   # of an exercise's points, for leaving its inputs unchanged
 STEP = 1e-6          # central-difference step of the gradient check
@@ -60,22 +60,24 @@ def returned_parts(exercise, value, reveal=True):
 
 
 def check_case(exercise, case, session):
-    """(ok, explanation lines, student's value or None, args after the call)."""
+    """(ok, explanation lines, student's value or None, args after the call, and where it
+    raised (session.Raised), else None)."""
     try:
         outcome = session.call(exercise.name, case.args, case.standins(exercise))
     except SandboxFailure as failure:
-        return False, [str(failure)], None, None
+        return False, [str(failure)], None, None, None
     # The first call the grader would not answer explains a failure; the rest follow from it.
     refused = outcome.refusals[0].splitlines() if outcome.refusals else []
     if not outcome.ok:
         return False, explain_error(outcome.error, exercise.name, not case.hidden) + refused, \
-            None, None
+            None, None, Raised(str(outcome.error.get("type")),
+                               str(outcome.error.get("message")))
     parts, problem = returned_parts(exercise, outcome.value, not case.hidden)
     expected, _ = returned_parts(exercise, case.expected)
     if not exercise.returns:  # graded by what it did to its arguments only
         parts, problem, expected = {}, None, {}
     if problem:
-        return False, [problem], None, outcome.args_after
+        return False, [problem], None, outcome.args_after, None
     differences = [d for name in expected
                    for d in compare(expected[name], parts.get(name), name, exercise.rtol,
                                     exercise.atol, name in exercise.caches)]
@@ -88,37 +90,81 @@ def check_case(exercise, case, session):
                     not case.hidden, exercise.time_axis) + (refused if differences else [])
     if differences and outcome.printed and not case.hidden:
         lines.append(f"your function printed: {outcome.printed[:500]}")
-    return not differences, lines, parts, outcome.args_after
+    return not differences, lines, parts, outcome.args_after, None
 
 
-def check_behaviour(exercise, session, cases, functions, notes):
+def check_behaviour(exercise, session, cases, functions, notes, matcher=None):
     """Tests of an exercise graded by behaviour (autograder.behaviour): per case and aspect."""
-    tests = []
+    graded, failures = [], []
     for case in cases:
         try:
             verdicts = exercise.behaviour.grade(exercise, session, case, functions)
         except SandboxFailure as failure:
             verdicts = exercise.behaviour.failed(str(failure))
-        for verdict in verdicts:
-            lines = [f"{case.label}: {'passed' if verdict.ok else 'failed'}"] + \
-                list(notes if not verdict.ok else []) + [f"  {line}" for line in verdict.lines]
-            tests.append(_result(exercise, f"{verdict.label}, {case.label}",
-                                 exercise.points * verdict.share / len(cases), verdict.ok, lines))
+        observed = verdicts[0].observed if verdicts else None
+        if observed is not None and not all(verdict.ok for verdict in verdicts):
+            failures.append((case, observed))
+        graded += [(case, verdict, [f"{case.label}: {'passed' if verdict.ok else 'failed'}"] +
+                    list(notes if not verdict.ok else []) +
+                    [f"  {line}" for line in verdict.lines]) for verdict in verdicts]
+    def reproduces(function, case, observed):
+        try:
+            got = exercise.behaviour.observe(function, case.args)
+        except Exception:  # a mistake may well fail where the student's code did not
+            return False
+        return not compare(got, observed, "", exercise.rtol, exercise.atol)
+    named = matcher.name(failures, reproduces) if matcher and failures else None
+    tests = []
+    for case, verdict, lines in graded:
+        if named and not verdict.ok:  # once, in the first failed test
+            lines, named = [lines[0], mistake_line(named)] + lines[1:], None
+        tests.append(_result(exercise, f"{verdict.label}, {case.label}",
+                             exercise.points * verdict.share / len(cases), verdict.ok, lines))
     return tests
 
 
-def check_exercise(assignment, exercise, session, cases, notes=(), functions=None):
+def mistake_line(candidate):
+    """The feedback line for a named mistake (mistakes.py), or two that compose."""
+    return (f"likely mistake: {' + '.join(mistake.id for mistake in candidate)} — "
+            + " ".join(mistake.hint for mistake in candidate))
+
+
+def name_mistake(exercise, matcher, failures):
+    """The named mistake (mistakes.py) that reproduces what the student's code gave on every
+    failing case: its value, and for an in-place update, its arguments after the call."""
+    def reproduces(function, case, student):
+        got = matcher.run(function, case)
+        if isinstance(got, Raised) or isinstance(student, Raised):
+            # Raising is reproduced only by the same exception with the same message.
+            return got == student
+        (result, after), (parts, args_after) = got, student
+        if exercise.returns:
+            expected, problem = returned_parts(exercise, result)
+            if problem or any(compare(expected[name], parts.get(name), name, exercise.rtol,
+                                      exercise.atol, name in exercise.caches)
+                              for name in expected):
+                return False
+        if exercise.inputs_after == "updated":
+            return args_after is not None and not compare(after, args_after, "", exercise.rtol,
+                                                          exercise.atol)
+        return True
+    return matcher.name(failures, reproduces) if matcher and failures else None
+
+
+def check_exercise(assignment, exercise, session, cases, notes=(), functions=None,
+                   matcher=None):
     """Tests for one exercise: one per case, plus one for leaving its inputs unchanged.
 
-    functions: the reference's functions, where the grader has them (not in a notebook)."""
+    functions: the reference's functions, where the grader has them (not in a notebook);
+    matcher: the exercise's named mistakes (mistakes.Matcher), likewise."""
     if exercise.behaviour:
-        return check_behaviour(exercise, session, cases, functions or {}, notes)
+        return check_behaviour(exercise, session, cases, functions or {}, notes, matcher)
     policy = exercise.inputs_after
     inputs_share = INPUTS_SHARE if policy == "unchanged" else 0.0
     weight = exercise.points * (1 - inputs_share) / len(cases)
-    tests, changed, passed_any, diagnosed = [], [], False, False
+    checked, failures, changed, passed_any, diagnosed = [], [], [], False, False
     for case in cases:
-        ok, lines, parts, args_after = check_case(exercise, case, session)
+        ok, lines, parts, args_after, raised = check_case(exercise, case, session)
         header = f"{case.label} ({case.dims})"
         passed_any |= ok
         if args_after is not None and policy == "unchanged":
@@ -130,8 +176,15 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
             gradients = parts.get(exercise.gradient.within) if exercise.gradient.within else parts
             if isinstance(gradients, dict):
                 lines += own_forward_check(assignment, exercise, session, case, gradients)
-        lines = [header + (": passed" if ok else ": failed")] + list(notes if not ok else []) + \
-            [f"  {line}" for line in lines]
+        if not ok and (parts is not None or raised):
+            failures.append((case, raised or (parts, args_after)))
+        checked.append((case, ok, [header + (": passed" if ok else ": failed")] +
+                        list(notes if not ok else []) + [f"  {line}" for line in lines]))
+    named = name_mistake(exercise, matcher, failures)
+    tests = []
+    for case, ok, lines in checked:
+        if named and not ok:  # once, in the first failed test
+            lines, named = [lines[0], mistake_line(named)] + lines[1:], None
         tests.append(_result(exercise, f"values, {case.label}", weight, ok, lines))
     if policy != "unchanged":
         return tests

@@ -35,6 +35,8 @@ class Verdict:
     share: float     # of the exercise's points
     ok: bool
     lines: list
+    # What the student's code did, for naming a mistake (Behaviour.observe), or None.
+    observed: object = None
 
 
 def indices(value):
@@ -318,12 +320,16 @@ class ScheduleCheck(Behaviour):
                 sentences.append(sentence)
         return evaluations, data, rates, sentences
 
-    def expectation(self, functions, args):
+    def observe(self, function, args):
+        """What a training loop `function` does with the scripted model of a case."""
         log = []
         with contextlib.redirect_stdout(io.StringIO()):  # the reference prints its losses
-            result = functions["train_with_sgd"](
-                _ScriptedModel(self.standins(args[:-1], args[-1], log)), *args[1:-1])
+            result = function(_ScriptedModel(self.standins(args[:-1], args[-1], log)),
+                              *args[1:-1])
         return {"log": normalise(log), "result": normalise(result)}
+
+    def expectation(self, functions, args):
+        return self.observe(functions["train_with_sgd"], args)
 
     def grade(self, exercise, session, case, functions):
         args, losses, log = case.args[:-1], case.args[-1], []
@@ -371,4 +377,5 @@ class ScheduleCheck(Behaviour):
             "of sgd_step calls made before it and the loss model.calculate_loss returned"]
             + ([f"  {line}" for line in explain(differences, 1e-9, 1e-12, reveal=reveal)]
                if differences else [])))
+        verdicts[0].observed = {"log": normalise(log), "result": outcome.value}
         return verdicts

@@ -68,7 +68,9 @@ def training_inputs(rng, d):
     higher = first + float(rng.uniform(0.5, 2))
     between = higher - float(rng.uniform(0.1, 0.4))
     losses = [first, higher, between, between, between - float(rng.uniform(0.1, 1))]
-    losses += [losses[-1] + float(v) for v in rng.uniform(-0.5, 0.3, size=8)]
+    # Enough for an evaluation at every epoch: a loop that evaluates too often is still
+    # answered, so what it did can be named.
+    losses += [losses[-1] + float(v) for v in rng.uniform(-0.5, 0.3, size=2 * d.T + 2)]
     return {"model": model(rng, d), "X_train": [x for x, _ in pairs],
             "y_train": [y for _, y in pairs], "learning_rate": float(rng.choice([0.005, 0.04])),
             "nepoch": int(2 * d.T + 1), "evaluate_loss_after": int(2 + d.T % 2),

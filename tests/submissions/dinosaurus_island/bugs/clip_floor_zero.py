@@ -1,6 +1,8 @@
 """Clips to [0, maxValue] instead of [-maxValue, maxValue]: every negative gradient becomes 0.
 
 clip; np.clip(gradient, 0, maxValue).
+
+mistake: clip_wrong_bounds
 """
 import numpy as np
 

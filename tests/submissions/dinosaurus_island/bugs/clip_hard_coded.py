@@ -1,6 +1,8 @@
 """Hard-coded clipping range: np.clip(g, -10, 10) ignores the maxValue argument.
 
 clip; only right when maxValue happens to be 10.
+
+mistake: max_value_ignored
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Forgets to clip db and dby: only the three weight matrices are clipped.
 
 clip; large bias gradients pass through unclipped.
+
+mistake: clip_incomplete
 """
 import numpy as np
 

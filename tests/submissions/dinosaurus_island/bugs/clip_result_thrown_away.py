@@ -1,6 +1,8 @@
 """Result of np.clip thrown away: np.clip(gradient, -maxValue, maxValue) without out=, so nothing is clipped.
 
 clip; np.clip returns a new array, and the unclipped originals are returned.
+
+mistake: clip_not_applied
 """
 import numpy as np
 

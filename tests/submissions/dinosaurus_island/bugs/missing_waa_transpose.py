@@ -1,6 +1,8 @@
 """Missing transpose on Waa in da_next (np.dot(Waa, daraw)); shapes still pass because Waa is square.
 
 rnn_step_backward; the gradient passed to the previous time step is Waa daraw instead of Waa.T daraw.
+
+mistake: missing_transpose
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Learning rate of 0 passed to optimize (learning_rate=0): the parameters never change.
 
 model; the loss never goes down and the sampled names stay random.
+
+mistake: none
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Targets not shifted: Y = [newline] + X[1:], so each target is the current input character, not the next one.
 
 model; the newline is put at the front of Y instead of the end, and the network learns to copy its input.
+
+mistake: none
 """
 import numpy as np
 

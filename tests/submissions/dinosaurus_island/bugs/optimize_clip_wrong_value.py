@@ -1,6 +1,8 @@
 """Clips at 10 instead of 5: clip(gradients, 10).
 
 optimize; gradients between 5 and 10 in size are not clipped.
+
+mistake: clip_wrong_bounds
 """
 import numpy as np
 

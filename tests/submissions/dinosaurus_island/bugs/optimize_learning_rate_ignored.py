@@ -1,6 +1,8 @@
 """learning_rate argument ignored: update_parameters(parameters, gradients, 0.01) hard-codes the default.
 
 optimize; only right when called with the default learning rate.
+
+mistake: learning_rate_ignored
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """No gradient clipping: clip(gradients, 5) is never called before the update.
 
 optimize; exploding gradients go straight into the update (and da_next stays in the returned dict).
+
+mistake: clip_not_applied
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Returns the first hidden state a[0] instead of the last one, a[len(X) - 1].
 
 optimize; the state carried to the next name is the one after the first character.
+
+mistake: wrong_state_returned
 """
 import numpy as np
 

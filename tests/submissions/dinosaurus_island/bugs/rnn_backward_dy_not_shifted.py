@@ -1,6 +1,8 @@
 """Forgets dy[Y[t]] -= 1: uses y_hat[t] itself as the gradient of the loss wrt the logits.
 
 rnn_backward; the softmax + cross-entropy gradient is y_hat - one_hot(Y[t]), not y_hat.
+
+mistake: label_not_subtracted
 """
 import numpy as np
 

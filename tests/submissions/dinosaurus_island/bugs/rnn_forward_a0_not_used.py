@@ -1,6 +1,8 @@
 """Initial hidden state ignored: a[-1] = np.zeros(...) instead of np.copy(a0).
 
 rnn_forward; every name starts from a zero state, so the state carried between names is lost.
+
+mistake: wrong_initial_state
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Takes the most likely character (np.argmax) instead of sampling from the distribution.
 
 sample; every seed gives the same, greedy name, so the sampled frequencies are nothing like the model's probabilities.
+
+mistake: none
 """
 import numpy as np
 

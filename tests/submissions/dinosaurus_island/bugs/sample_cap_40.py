@@ -1,6 +1,8 @@
 """Length cap of 40 instead of 50 characters.
 
 sample; long names are cut (and the newline appended) after 40 characters.
+
+mistake: none
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Hidden state not carried between steps: a_prev = a is missing, so a_prev stays zeros.
 
 sample; every character is sampled from a hidden state that only sees the previous character.
+
+mistake: none
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Does not stop at the newline: the loop only checks the 50-character cap.
 
 sample; names run on past "\n" and every sampled list is 51 indices long.
+
+mistake: none
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Draws uniformly among the 27 characters: np.random.choice without p=y.
 
 sample; the model's probabilities are computed and then ignored.
+
+mistake: none
 """
 import numpy as np
 

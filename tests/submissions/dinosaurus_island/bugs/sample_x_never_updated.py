@@ -1,6 +1,8 @@
 """The sampled character is never fed back: x stays the zero vector at every step.
 
 sample; the one-hot of idx is never written into x, so each character is sampled as if it were the first.
+
+mistake: none
 """
 import numpy as np
 

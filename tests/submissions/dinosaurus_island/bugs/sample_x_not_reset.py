@@ -1,6 +1,8 @@
 """Input not reset before the one-hot is written: x[idx] = 1 without a new zero vector, so ones accumulate.
 
 sample; from the third character on, x holds a 1 for every character sampled so far.
+
+mistake: none
 """
 import numpy as np
 

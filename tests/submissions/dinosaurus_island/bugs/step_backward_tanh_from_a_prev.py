@@ -1,6 +1,8 @@
 """tanh derivative evaluated at the wrong activation: uses 1 - a_prev**2 instead of 1 - a**2.
 
 rnn_step_backward; every gradient behind the tanh is scaled by the wrong local derivative.
+
+mistake: tanh_derivative_wrong_state
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Wrong sign in the update: parameters += lr * gradients (gradient ascent).
 
 update_parameters; every step increases the loss.
+
+mistake: update_wrong_sign
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Upstream gradient df ignored: sums the change of f(x) itself, the gradient of sum(f(x)) rather than of sum(f(x) * df).
 
 eval_numerical_gradient_array.
+
+mistake: upstream_gradient_dropped
 """
 import numpy as np
 

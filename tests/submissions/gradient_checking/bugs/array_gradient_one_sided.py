@@ -1,6 +1,8 @@
 """Forward difference (f(x + h) - f(x)) / h in the array version: off by O(h) where f is curved.
 
 eval_numerical_gradient_array.
+
+mistake: one_sided_difference
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """dbh not summed over the batch: returns dz itself, of shape (B, H), instead of dz.sum(axis=0).
 
 rnn_cell_backward.
+
+mistake: bias_gradient_not_summed
 """
 import numpy as np
 

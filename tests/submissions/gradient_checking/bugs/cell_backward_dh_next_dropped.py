@@ -1,6 +1,8 @@
 """Gradient from later steps dropped: dh = dlogits @ W3, without + dh_next.
 
 rnn_cell_backward.
+
+mistake: upstream_gradient_dropped
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Softmax gradient without the one-hot: dlogits = o instead of o - onehot(label).
 
 rnn_cell_backward.
+
+mistake: label_not_subtracted
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """tanh derivative taken at the wrong state: 1 - h_prev ** 2 instead of 1 - h ** 2.
 
 rnn_cell_backward.
+
+mistake: tanh_derivative_wrong_state
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """W2 not transposed in the gradient into h_prev: dh_prev = dz @ W2 instead of dz @ W2.T (the planted bug).
 
 rnn_cell_backward; shapes agree because W2 is square, so only a gradient check finds it.
+
+mistake: missing_transpose
 """
 import numpy as np
 

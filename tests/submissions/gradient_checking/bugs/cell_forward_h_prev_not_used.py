@@ -1,6 +1,8 @@
 """Recurrent term dropped: h = tanh(x_t W1 + bh), h_prev never enters the new state.
 
 rnn_cell_forward.
+
+mistake: no_recurrence
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Hidden bias bh left out of the tanh: h = tanh(x_t W1 + h_prev W2).
 
 rnn_cell_forward.
+
+mistake: missing_bias
 """
 import numpy as np
 

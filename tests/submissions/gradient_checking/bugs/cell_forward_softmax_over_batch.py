@@ -1,6 +1,8 @@
 """Softmax taken over the batch (axis 0) instead of over the classes: columns sum to 1, rows do not.
 
 rnn_cell_forward.
+
+mistake: softmax_wrong_axis
 """
 import numpy as np
 

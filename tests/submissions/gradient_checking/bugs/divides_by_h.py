@@ -1,6 +1,8 @@
 """Centered difference divided by h instead of 2h: every entry of the gradient is twice too large.
 
 eval_numerical_gradient.
+
+mistake: step_not_doubled
 """
 import numpy as np
 

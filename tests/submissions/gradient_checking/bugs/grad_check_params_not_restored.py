@@ -1,6 +1,8 @@
 """Parameters never set back after probing: every entry is left at old - h, so params are changed and later entries are probed at the wrong point.
 
 grad_check.
+
+mistake: input_not_restored
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Computes the numerical gradient once, for the first parameter, and compares every analytic gradient with it.
 
 grad_check.
+
+mistake: reuses_one_numerical_gradient
 """
 import numpy as np
 

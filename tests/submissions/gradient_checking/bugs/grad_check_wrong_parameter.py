@@ -1,6 +1,8 @@
 """Pairs the wrong arrays: loops over zip(grads, params.values()), assuming grads lists its names in params' order, so grads[name] is compared with another parameter's numerical gradient.
 
 grad_check; the numerical gradients are right, but grads comes in another order than params (allowed by the spec), so each error mixes up two parameters (or fails on their shapes).
+
+mistake: wrong_parameter
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Weight gradients assigned instead of accumulated over time (grads[k] = step[k], not +=): only step t = 0 survives.
 
 rnn_layer_backward.
+
+mistake: assign_instead_of_accumulate
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Gradient not carried back through time: every step gets zeros as dh_next.
 
 rnn_layer_backward; only dh0 of the first step's own loss survives.
+
+mistake: gradient_not_carried
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Time steps iterated forwards (for t in range(T)) while carrying dh_next: the gradient flows the wrong way in time.
 
 rnn_layer_backward.
+
+mistake: wrong_time_order
 """
 import numpy as np
 

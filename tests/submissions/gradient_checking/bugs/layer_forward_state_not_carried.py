@@ -1,6 +1,8 @@
 """Hidden state not carried: every step calls the cell with h0 instead of the previous h.
 
 rnn_layer_forward.
+
+mistake: wrong_initial_state
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Forward difference (f(x + h) - f(x)) / h instead of the centered difference: off by O(h) where f is curved.
 
 eval_numerical_gradient.
+
+mistake: one_sided_difference
 """
 import numpy as np
 

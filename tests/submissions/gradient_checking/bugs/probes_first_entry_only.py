@@ -1,6 +1,8 @@
 """The loop stops after its first pass (break where it.iternext() belongs): only the first entry of the gradient is computed, the rest stay 0.
 
 eval_numerical_gradient.
+
+mistake: probes_first_entry_only
 """
 import numpy as np
 

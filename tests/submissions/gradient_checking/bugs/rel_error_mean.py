@@ -1,6 +1,8 @@
 """Mean of the entrywise relative errors instead of their maximum: one bad entry is averaged away.
 
 rel_error.
+
+mistake: rel_error_mean
 """
 import numpy as np
 

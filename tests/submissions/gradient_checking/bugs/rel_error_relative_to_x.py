@@ -1,6 +1,8 @@
 """Relative error measured against |x| only, |x - y| / |x|, instead of |x| + |y|.
 
 rel_error.
+
+mistake: rel_error_relative_to_x
 """
 import numpy as np
 

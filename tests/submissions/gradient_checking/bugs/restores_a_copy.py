@@ -1,6 +1,8 @@
 """Probes a copy of x (x = x.copy()): a function that reads the caller's array through another name never sees the change.
 
 eval_numerical_gradient; the gradient of such a function comes out all zeros.
+
+mistake: probes_a_copy
 """
 import numpy as np
 

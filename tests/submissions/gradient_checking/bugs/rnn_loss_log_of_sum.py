@@ -1,6 +1,8 @@
 """Log of a sum over the batch: -sum_t log(sum_b O[b, t, label]) instead of a sum of logs.
 
 rnn_loss.
+
+mistake: loss_of_summed_probabilities
 """
 import numpy as np
 

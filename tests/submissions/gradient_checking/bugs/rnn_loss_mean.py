@@ -1,6 +1,8 @@
 """Mean instead of sum: the loss is divided by B * T.
 
 rnn_loss.
+
+mistake: loss_averaged
 """
 import numpy as np
 

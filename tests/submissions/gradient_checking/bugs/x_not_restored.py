@@ -1,6 +1,8 @@
 """The probed entry is never set back to its old value: x is left at x - h everywhere and later entries are evaluated at the wrong point.
 
 eval_numerical_gradient.
+
+mistake: input_not_restored
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Drops the extra row of s (s = s[:-1]), so at step 0 s[bptt_step - 1] = s[-1] reads the final state, not the zero initial state.
 
 bptt; dLdW gets a spurious outer product with the final state at step 0, from every window that reaches the start of the sentence (dLdU and dLdV are right).
+
+mistake: wrong_initial_state
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """The one-hot label is never subtracted: delta_o = o instead of o - one_hot(y).
 
 bptt; every gradient is wrong: it is the gradient of the sum of the outputs, not of the loss.
+
+mistake: label_not_subtracted
 """
 import numpy as np
 

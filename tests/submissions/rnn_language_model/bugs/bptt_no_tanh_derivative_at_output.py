@@ -1,6 +1,8 @@
 """No tanh derivative for the first delta: delta_t = V.T.dot(delta_o[t]) without * (1 - s[t] ** 2).
 
 bptt; dLdU and dLdW are wrong (dLdV is right).
+
+mistake: tanh_derivative_missing
 """
 import numpy as np
 

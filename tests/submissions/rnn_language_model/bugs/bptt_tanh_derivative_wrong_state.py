@@ -1,6 +1,8 @@
 """The tanh derivative of the step before uses the current state: 1 - s[bptt_step] ** 2 instead of 1 - s[bptt_step - 1] ** 2.
 
 bptt; dLdU and dLdW are wrong for every step the error flows back to.
+
+mistake: tanh_derivative_wrong_state
 """
 import numpy as np
 

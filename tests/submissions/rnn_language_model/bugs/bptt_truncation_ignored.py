@@ -1,6 +1,8 @@
 """Truncation ignored: the error always flows back to step 0, whatever bptt_truncate is.
 
 bptt; the full gradient instead of the truncated one (right only when bptt_truncate >= T - 1).
+
+mistake: truncation_ignored
 """
 import numpy as np
 

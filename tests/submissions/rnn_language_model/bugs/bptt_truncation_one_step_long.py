@@ -1,6 +1,8 @@
 """Truncates one step too late: back to t - bptt_truncate - 1, bptt_truncate + 2 steps.
 
 bptt; dLdU and dLdW get one step too many whenever the truncation cuts the sentence.
+
+mistake: truncation_off_by_one
 """
 import numpy as np
 

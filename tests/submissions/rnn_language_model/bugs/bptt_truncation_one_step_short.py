@@ -1,6 +1,8 @@
 """Truncates one step too early: back to t - bptt_truncate + 1 instead of t - bptt_truncate.
 
 bptt; dLdU and dLdW miss the oldest step of each truncation window (with bptt_truncate = 0, every step).
+
+mistake: truncation_off_by_one
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """W instead of W.T when the error flows back a step: W.dot(delta_t).
 
 bptt; dLdU and dLdW are wrong for every step but the last of each window (W is square, so no shape error).
+
+mistake: missing_transpose
 """
 import numpy as np
 

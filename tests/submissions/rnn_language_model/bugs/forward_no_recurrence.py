@@ -1,6 +1,8 @@
 """No recurrence: s[t] = tanh(U[:, x[t]]) forgets the W s[t-1] term, so each step sees only its own word.
 
 forward_propagation; every state after the first, and its probabilities, are wrong.
+
+mistake: no_recurrence
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """No tanh in the hidden state: s[t] = U[:, x[t]] + W s[t-1], a linear recurrence.
 
 forward_propagation; the hidden states s, and so the probabilities o, are wrong.
+
+mistake: wrong_activation
 """
 import numpy as np
 

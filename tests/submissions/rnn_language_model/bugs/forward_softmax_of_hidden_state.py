@@ -1,6 +1,8 @@
 """Softmax in the wrong place: o[t] = V softmax(s[t]) instead of softmax(V s[t]).
 
 forward_propagation; o is not a probability distribution over the words (s is right).
+
+mistake: softmax_wrong_input
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """The zero initial state is put first, in s[0], and step t writes s[t + 1]: o is right, but the rows of s are shifted by one.
 
 forward_propagation; s[t] is the state before word t, not after it, and s[-1] is the last state instead of the zero initial state that bptt reads at t = 0.
+
+mistake: off_by_one_in_time
 """
 import numpy as np
 

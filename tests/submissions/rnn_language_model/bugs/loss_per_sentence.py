@@ -1,6 +1,8 @@
 """Divides by the number of sentences, len(y), instead of the number of target words.
 
 calculate_loss; the loss per sentence, not per word: too large by the mean sentence length.
+
+mistake: loss_per_sentence
 """
 import numpy as np
 

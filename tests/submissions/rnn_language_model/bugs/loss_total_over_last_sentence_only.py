@@ -1,6 +1,8 @@
 """L = instead of L +=: each sentence overwrites the loss, so only the last sentence counts.
 
 calculate_total_loss; the loss of the last sentence instead of the sum over all sentences.
+
+mistake: loss_last_sentence_only
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """No log: sums the probabilities of the correct words instead of their negative log.
 
 calculate_total_loss; the loss is -sum(o[t, y[t]]), a negative number, not the cross-entropy.
+
+mistake: loss_without_log
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """np.max instead of np.argmax: returns the probability of the most likely word, not its index.
 
 predict; the predictions are probabilities (floats in [0, 1]), not word indices.
+
+mistake: returns_probabilities
 """
 import numpy as np
 

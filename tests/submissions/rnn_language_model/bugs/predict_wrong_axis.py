@@ -1,6 +1,8 @@
 """argmax over the wrong axis: np.argmax(o, axis=0) gives, for each word, the step where it is most likely.
 
 predict; one entry per word of the vocabulary (shape (word_dim,)) instead of one per step (shape (T,)).
+
+mistake: argmax_wrong_axis
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Gradient ascent: += instead of -=, so every step increases the loss.
 
 sgd_step; U, V and W move along the gradient instead of against it.
+
+mistake: update_wrong_sign
 """
 import numpy as np
 

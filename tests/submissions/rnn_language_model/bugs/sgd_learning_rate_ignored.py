@@ -1,6 +1,8 @@
 """learning_rate argument ignored: the step hard-codes train_with_sgd's default rate, 0.005.
 
 sgd_step; only right when called with learning_rate=0.005.
+
+mistake: learning_rate_ignored
 """
 import numpy as np
 

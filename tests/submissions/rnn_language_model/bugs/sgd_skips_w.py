@@ -1,6 +1,8 @@
 """W is never updated: only U and V are.
 
 sgd_step; W keeps its value (U and V are right).
+
+mistake: parameter_not_updated
 """
 import numpy as np
 

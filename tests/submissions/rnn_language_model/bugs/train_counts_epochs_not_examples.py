@@ -1,6 +1,8 @@
 """num_examples_seen += 1 indented one level too little: it counts epochs, not sgd steps.
 
 train_with_sgd; the first entry of each recorded (num_examples_seen, loss) is the number of epochs done.
+
+mistake: epochs_counted_not_examples
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """evaluate_loss_after ignored: the loss is evaluated (and the learning rate adjusted) at every epoch.
 
 train_with_sgd; too many evaluations, and halvings at the wrong epochs.
+
+mistake: loss_evaluated_every_epoch
 """
 import numpy as np
 

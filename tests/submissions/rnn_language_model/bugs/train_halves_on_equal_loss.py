@@ -1,6 +1,8 @@
 """>= instead of >: halves the learning rate when the loss did not change.
 
 train_with_sgd; an extra halving whenever two evaluations give the same loss.
+
+mistake: learning_rate_halved_on_equal
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Compares the loss with the first evaluation, losses[0], instead of the previous one, losses[-2].
 
 train_with_sgd; halves the learning rate whenever the loss is above the first loss, even if it went down.
+
+mistake: learning_rate_compared_with_first
 """
 import numpy as np
 

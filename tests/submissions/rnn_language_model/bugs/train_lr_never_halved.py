@@ -1,6 +1,8 @@
 """The learning rate is never halved: the adjustment after each evaluation is left out.
 
 train_with_sgd; after the loss goes up, the steps keep the initial learning rate.
+
+mistake: learning_rate_not_halved
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """The halving is undone: each epoch starts again from the learning rate passed in.
 
 train_with_sgd; a halved rate is used only in the epoch where the loss went up, then the initial rate comes back.
+
+mistake: learning_rate_reset_each_epoch
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """No return statement: the losses are recorded but never returned.
 
 train_with_sgd; returns None instead of the list of (num_examples_seen, loss) tuples.
+
+mistake: returns_nothing
 """
 import numpy as np
 

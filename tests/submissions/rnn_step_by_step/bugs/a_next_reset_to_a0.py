@@ -1,6 +1,8 @@
 """Hidden state not propagated: every step calls the cell with a0 instead of the previous a_next.
 
 rnn_forward.
+
+mistake: no_recurrence
 """
 import numpy as np
 

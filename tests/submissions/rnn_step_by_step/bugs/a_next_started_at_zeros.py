@@ -1,6 +1,8 @@
 """Initial hidden state ignored: recurrence starts from zeros instead of a0.
 
 rnn_forward.
+
+mistake: wrong_initial_state
 """
 import numpy as np
 

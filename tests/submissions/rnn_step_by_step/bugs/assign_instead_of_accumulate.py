@@ -1,6 +1,8 @@
 """Parameter gradients assigned instead of accumulated over time steps (dWax = dWaxt, not +=).
 
 rnn_backward keeps only the contribution of the last processed step (t = 0).
+
+mistake: assign_instead_of_accumulate
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """Cache stored in the wrong order: (a_prev, a_next, xt, parameters) instead of (a_next, a_prev, xt, parameters).
 
 rnn_cell_forward; the values are right, but rnn_cell_backward unpacks them swapped.
+
+mistake: cache_order
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """rnn_forward returns the bare list of caches instead of the tuple (caches, x).
 
 rnn_forward; rnn_backward's `(caches, x) = caches` then fails or unpacks the wrong thing.
+
+mistake: caches_without_x
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """da0 never assigned from the last da_prevt: returns the zeros it was initialised with.
 
 rnn_backward.
+
+mistake: da0_not_set
 """
 import numpy as np
 

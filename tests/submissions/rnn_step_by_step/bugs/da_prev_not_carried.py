@@ -1,6 +1,8 @@
 """Gradient from the next time step not carried back: cell gets da[:,:,t] only, without + da_prevt.
 
 rnn_backward; gradients only flow one step back through time.
+
+mistake: gradient_not_carried
 """
 import numpy as np
 

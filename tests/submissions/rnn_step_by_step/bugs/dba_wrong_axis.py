@@ -1,6 +1,8 @@
 """dba summed over the wrong axis (axis=0, over units instead of over examples): shape (1, m) not (n_a, 1).
 
 rnn_cell_backward.
+
+mistake: bias_gradient_wrong_axis
 """
 import numpy as np
 

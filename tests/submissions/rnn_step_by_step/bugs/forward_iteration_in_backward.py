@@ -1,6 +1,8 @@
 """Backpropagation through time iterates forwards (t = 0 .. T_x-1) instead of backwards.
 
 rnn_backward; the carried da_prevt ends up attached to the wrong time steps.
+
+mistake: wrong_time_order
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """LSTM hidden state missing the tanh on the cell state: a_next = ot * c_next.
 
 lstm_cell_forward.
+
+mistake: wrong_activation
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """LSTM backward ignores the carried hidden-state gradient: cell gets da[:,:,t] instead of da[:,:,t] + da_prevt.
 
 lstm_backward; this is the bug that shipped in a widely used version of the course's reference solution.
+
+mistake: gradient_not_carried
 """
 import numpy as np
 

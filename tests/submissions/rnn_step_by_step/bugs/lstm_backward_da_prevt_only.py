@@ -1,6 +1,8 @@
 """LSTM backward passes only da_prevt to the cell, dropping da[:,:,t] for every step before the last.
 
 lstm_backward; da_prevt is seeded with da[:,:,T_x-1], so only the last output's gradient ever enters.
+
+mistake: upstream_gradient_dropped
 """
 import numpy as np
 

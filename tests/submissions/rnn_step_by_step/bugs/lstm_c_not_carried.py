@@ -1,6 +1,8 @@
 """Cell state not carried between steps: lstm_forward passes zeros as c_prev at every time step.
 
 lstm_forward.
+
+mistake: memory_not_carried
 """
 import numpy as np
 

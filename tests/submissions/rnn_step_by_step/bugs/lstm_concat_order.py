@@ -1,6 +1,8 @@
 """LSTM concat in the wrong order: [xt; a_prev] instead of [a_prev; xt] (shapes still fit the weights).
 
 lstm_cell_forward; the first n_a weight columns, meant for a_prev, multiply xt and vice versa.
+
+mistake: concat_order
 """
 import numpy as np
 

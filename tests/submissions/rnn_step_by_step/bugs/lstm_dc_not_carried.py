@@ -1,6 +1,8 @@
 """Cell-state gradient not carried back through time: every cell gets dc_next = zeros.
 
 lstm_backward.
+
+mistake: memory_gradient_not_carried
 """
 import numpy as np
 

@@ -2,6 +2,8 @@
 
 lstm_cell_backward; the gate gradients are right, but the cell-state gradient passed back
 misses the da_next * ot * (1 - tanh(c_next)**2) term.
+
+mistake: missing_gradient_path
 """
 import numpy as np
 

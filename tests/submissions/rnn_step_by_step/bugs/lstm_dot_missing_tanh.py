@@ -1,6 +1,8 @@
 """Output-gate gradient missing tanh(c_next): dot = da_next * ot * (1 - ot).
 
 lstm_cell_backward.
+
+mistake: output_gate_missing_tanh
 """
 import numpy as np
 

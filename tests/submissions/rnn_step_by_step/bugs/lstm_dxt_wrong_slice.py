@@ -1,6 +1,8 @@
 """dxt taken from the wrong weight columns: W[:, :n_x] instead of W[:, n_a:] (passes shapes when n_a == n_x).
 
 lstm_cell_backward.
+
+mistake: wrong_split
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """lstm_forward returns (a, c, y, caches) instead of (a, y, c, caches); shapes agree when n_y == n_a.
 
 lstm_forward.
+
+mistake: return_order
 """
 import numpy as np
 

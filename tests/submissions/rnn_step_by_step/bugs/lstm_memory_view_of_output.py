@@ -1,5 +1,8 @@
 """Starts the memory cell as a view into the output array c: writing c[:, :, 0] later
-changes the first cache's c_prev to c<1>, so gradients computed from the caches are wrong."""
+changes the first cache's c_prev to c<1>, so gradients computed from the caches are wrong.
+
+mistake: cache_shares_memory
+"""
 import numpy as np
 
 

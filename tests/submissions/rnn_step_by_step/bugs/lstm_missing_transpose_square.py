@@ -1,6 +1,8 @@
 """Missing transpose on the square W[:, :n_a] blocks in da_prev (shapes pass, values wrong).
 
 lstm_cell_backward; dxt has the .T (its shapes forced it), da_prev does not.
+
+mistake: missing_transpose
 """
 import numpy as np
 

@@ -1,6 +1,8 @@
 """LSTM prediction computed from the previous hidden state: yt_pred = softmax(Wy a_prev + by).
 
 lstm_cell_forward.
+
+mistake: output_from_previous_state
 """
 import numpy as np
 

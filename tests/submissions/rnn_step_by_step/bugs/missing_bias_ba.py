@@ -1,6 +1,8 @@
 """Bias ba left out of the hidden-state pre-activation: a_next = tanh(Wax xt + Waa a_prev).
 
 rnn_cell_forward.
+
+mistake: missing_bias
 """
 import numpy as np
 

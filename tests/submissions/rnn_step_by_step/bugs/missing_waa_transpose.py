@@ -1,6 +1,8 @@
 """Missing transpose on Waa in da_prev (np.dot(Waa, dtanh)); shapes still pass because Waa is square.
 
 rnn_cell_backward computes da_prev = Waa dtanh instead of Waa.T dtanh.
+
+mistake: missing_transpose
 """
 import numpy as np
 

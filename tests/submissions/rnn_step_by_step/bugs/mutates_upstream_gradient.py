@@ -1,6 +1,8 @@
 """Mutates the caller's upstream gradient in place (da_t = da[:,:,t]; da_t += da_prevt writes into da).
 
 rnn_backward; the returned gradients are right, but the caller's da array is silently changed.
+
+mistake: none
 """
 import numpy as np
 

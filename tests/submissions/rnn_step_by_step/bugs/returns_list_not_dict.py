@@ -1,6 +1,8 @@
 """Gradients returned as a list instead of a dict keyed dxt, da_prev, dWax, dWaa, dba.
 
 rnn_cell_backward; the values are right but callers doing gradients["da_prev"] fail.
+
+mistake: none
 """
 import numpy as np
 

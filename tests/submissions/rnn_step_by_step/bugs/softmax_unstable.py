@@ -1,4 +1,7 @@
-"""Numerically unstable softmax: no max subtraction, exp overflows to inf/nan for logits around 1000."""
+"""Numerically unstable softmax: no max subtraction, exp overflows to inf/nan for logits around 1000.
+
+mistake: softmax_overflow
+"""
 import numpy as np
 
 

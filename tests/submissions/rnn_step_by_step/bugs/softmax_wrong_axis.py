@@ -1,4 +1,7 @@
-"""Softmax normalised over the wrong axis (axis=1, across examples instead of across classes)."""
+"""Softmax normalised over the wrong axis (axis=1, across examples instead of across classes).
+
+mistake: softmax_wrong_axis
+"""
 import numpy as np
 
 

@@ -1,6 +1,8 @@
 """Prediction computed from the previous hidden state: yt_pred = softmax(Wya a_prev + by).
 
 rnn_cell_forward.
+
+mistake: output_from_previous_state
 """
 import numpy as np
 

@@ -1,0 +1,103 @@
+"""The catalogue of named mistakes (solutions/mistakes/): every mistake is a real change of
+its reference, its hint gives no code away, and matching names only what reproduces the
+student's output. (That each bug of the catalogue is named is in test_catalogue.py.)"""
+import pytest
+
+from autograder import exercises, mistakes
+from autograder.compare import compare
+from autograder.reference import SolutionReference
+from autograder.session import Raised
+from tests.submissions import ROOT
+
+CATALOGUED = [name for name in exercises.ASSIGNMENTS
+              if (ROOT / "solutions" / "mistakes" / f"{name}.py").is_file()]
+
+
+def catalogue(name):
+    return mistakes.load(ROOT, name)
+
+
+def test_the_assignments_have_catalogues():
+    assert {"rnn_language_model", "gradient_checking"} <= set(CATALOGUED)
+
+
+@pytest.mark.parametrize("name", CATALOGUED)
+def test_every_mistake_changes_what_its_exercise_gives(name):
+    """Each edit applies exactly once, and the variant gives another result than the
+    reference on some case: a mistake that changes nothing could name a correct answer."""
+    assignment = exercises.load(name)
+    reference = SolutionReference(assignment)
+    graded = {exercise.name: exercise for exercise in assignment.exercises}
+    for mistake in catalogue(name):
+        exercise = graded[mistake.function]
+        matcher = reference.matcher(exercise)
+        function = mistakes.variant(reference.module, mistake.function, mistake.edits)
+        cases = reference.cases(exercise)
+        if exercise.behaviour:
+            observed = [exercise.behaviour.observe(function, case.args) for case in cases]
+            expected = [case.expected for case in cases]
+        else:
+            observed = [matcher.run(function, case) for case in cases]
+            expected = [(case.expected, case.args_after) for case in cases]
+        assert any(isinstance(got, Raised) or compare(want, got, "", exercise.rtol, exercise.atol)
+                   for want, got in zip(expected, observed)), f"{mistake.id} changes nothing"
+
+
+@pytest.mark.parametrize("name", CATALOGUED)
+def test_a_hint_does_not_hand_over_the_fix(name):
+    """A hint says where to look: it never holds the corrected line, nor the wrong one."""
+    for mistake in catalogue(name):
+        assert mistake.hint.strip() and "\n" not in mistake.hint
+        for old, new in mistake.edits:
+            for line in (old.strip(), new.strip()):
+                assert len(line) < 12 or line not in mistake.hint, (mistake.id, line)
+
+
+def test_an_edit_that_does_not_apply_is_an_error():
+    reference = SolutionReference(exercises.load("rnn_language_model"))
+    with pytest.raises(mistakes.CatalogueError, match="occurs 0 times"):
+        mistakes.variant(reference.module, "bptt", [("no such text", "x")])
+
+
+def test_mistakes_compose():
+    """Two mistakes of one function are also tried together, unless their edits overlap."""
+    reference = SolutionReference(exercises.load("rnn_language_model"))
+    matcher = reference.matcher(reference.assignment.exercise("bptt"))
+    pairs = [tuple(m.id for m in candidate) for candidate in matcher.candidates
+             if len(candidate) == 2]
+    assert ("missing_transpose", "label_not_subtracted") in pairs
+    # Both change the truncation bound: they cannot be made together.
+    assert ("truncation_ignored", "truncation_off_by_one") not in pairs
+
+
+def test_two_mistakes_at_once_are_named_together():
+    """A bptt with W not transposed and the label not subtracted is named by the pair, in
+    the notebook's kernel as in the sandbox."""
+    from autograder.check import check_exercise
+    from autograder.notebook import KernelSession
+    from tests.test_language_model_grading import CORRECT, namespace
+    source = CORRECT["bptt"].replace("self.W.T.dot(delta_t)", "self.W.dot(delta_t)").replace(
+        "delta_o[np.arange(len(y)), y] -= 1.", "pass")
+    assert source != CORRECT["bptt"]
+    assignment = exercises.load("rnn_language_model")
+    reference = SolutionReference(assignment)
+    exercise = assignment.exercise("bptt")
+    tests = check_exercise(assignment, exercise, KernelSession(namespace(bptt=source)),
+                           reference.cases(exercise), matcher=reference.matcher(exercise))
+    named = [line for test in tests for line in test.output.splitlines()
+             if line.startswith("likely mistake")]
+    assert len(named) == 1 and named[0].startswith(
+        "likely mistake: missing_transpose + label_not_subtracted — "), named
+
+
+def test_a_correct_answer_is_never_named():
+    from autograder.check import check_exercise
+    from autograder.notebook import KernelSession
+    from tests.test_language_model_grading import namespace
+    assignment = exercises.load("rnn_language_model")
+    reference = SolutionReference(assignment)
+    names = namespace()
+    for exercise in assignment.exercises:
+        tests = check_exercise(assignment, exercise, KernelSession(names),
+                               reference.cases(exercise), matcher=reference.matcher(exercise))
+        assert all(test.passed and "likely mistake" not in test.output for test in tests)
