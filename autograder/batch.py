@@ -13,6 +13,8 @@ Outputs, under the output folder, readable by their owner only:
     feedback/<student>.md     the feedback, for the student (and .html)
     gradebook.sqlite          every total and exercise score (table `scores`)
     scores.csv                one row per student: the total and each exercise
+    report.html               for the staff: the score histogram, each exercise's pass rate,
+                              and the named mistakes with the students who made each
     grading.log               what the workers printed (tracebacks of grader failures)
 <student> is the student ID where it is a plain file name, else a safe one (file_name).
 
@@ -328,6 +330,8 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
         finally:
             done.close()
             write_csv(outputs.folder / "scores.csv", assignment, reports)
+            replace_atomically(outputs.folder / "report.html",
+                               feedback.class_html(assignment, reports).encode())
     print(summary(assignment, reports, done.elapsed(), todo, peaks))
     return reports
 

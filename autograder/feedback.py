@@ -6,6 +6,7 @@ fences each block with a backtick run longer than any inside it, and the HTML pa
 from a Jinja2 template with autoescaping, never from re-reading the markdown.
 """
 import functools
+import math
 import re
 from pathlib import Path
 
@@ -18,6 +19,25 @@ def sections(report):
              [(test.name.split(": ", 1)[-1], f"{test.score:g} / {test.max_score:g}", test.output)
               for test in tests])
             for name, (score, max_score, tests) in report.exercises().items()]
+
+
+MISTAKE = "likely mistake: "
+
+
+def page_sections(report):
+    """What the HTML page shows of each exercise: its points, whether it passed, its named
+    mistake (check.mistake_line), and each test with its output and pictures."""
+    found = []
+    for name, (score, max_score, tests) in report.exercises().items():
+        mistakes = [line[len(MISTAKE):] for test in tests for line in test.output.splitlines()
+                    if line.startswith(MISTAKE)]
+        found.append({"name": name, "points": f"{score:g} / {max_score:g}",
+                      "passed": score >= max_score - 1e-9, "mistake": (mistakes or [None])[0],
+                      "tests": [{"label": test.name.split(": ", 1)[-1], "passed": test.passed,
+                                 "points": f"{test.score:g} / {test.max_score:g}",
+                                 "output": test.output, "pictures": test.pictures}
+                                for test in tests]})
+    return found
 
 
 def code_block(text):
@@ -42,15 +62,46 @@ def markdown(report, student):
 
 
 @functools.lru_cache(maxsize=None)
-def template():
+def template(name):
     import jinja2  # only a class run needs it
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return environment.get_template("feedback.html")
+    environment.filters["log10"] = lambda value: math.log10(max(float(value), 1e-16))
+    return environment.get_template(name)
 
 
 def html(report, student):
-    return template().render(report=report, student=one_line(student),
-                             total=f"{report.score:g} / {report.max_score:g}",
-                             exercises=sections(report))
+    return template("feedback.html").render(
+        report=report, student=one_line(student), total=f"{report.score:g} / {report.max_score:g}",
+        exercises=page_sections(report))
+
+
+def class_summary(assignment, reports):
+    """What the class report shows: the score histogram (10 bins), each exercise's pass rate,
+    and the named mistakes, most common first, with the students who made each."""
+    totals = [report.score / report.max_score * 100 if report.max_score else 0.0
+              for report in reports.values()]
+    bins = [0] * 10
+    for total in totals:
+        bins[min(int(total // 10), 9)] += 1
+    passed, mistakes = {e.name: 0 for e in assignment.exercises}, {}
+    for student, report in sorted(reports.items()):
+        for exercise in page_sections(report):
+            passed[exercise["name"]] = passed.get(exercise["name"], 0) + exercise["passed"]
+            if exercise["mistake"]:
+                key = (exercise["name"], exercise["mistake"].split(" — ")[0])
+                mistakes.setdefault(key, []).append(one_line(student))
+    count = max(len(reports), 1)
+    return {"students": len(reports), "bins": bins, "mean": sum(totals) / count,
+            "exercises": [{"name": name, "passed": number, "rate": number / count}
+                          for name, number in passed.items()],
+            "mistakes": [{"exercise": exercise, "id": mistake, "students": students}
+                         for (exercise, mistake), students in
+                         sorted(mistakes.items(), key=lambda item: -len(item[1]))]}
+
+
+def class_html(assignment, reports):
+    """report.html of a class run, for the course staff."""
+    return template("class_report.html").render(assignment=assignment.name,
+                                                **class_summary(assignment, reports))

@@ -79,8 +79,8 @@ class Matcher:
         self.reference, self.exercise = reference, exercise
         own = [m for m in mistakes if m.function == exercise.name]
         self.candidates = [(m,) for m in own] + [
-            pair for pair in itertools.combinations(own, 2)
-            if not set(e[0] for e in pair[0].edits) & set(e[0] for e in pair[1].edits)]
+            pair for pair in itertools.combinations(own, 2) if pair[0].id != pair[1].id
+            and not set(e[0] for e in pair[0].edits) & set(e[0] for e in pair[1].edits)]
 
     @functools.lru_cache(maxsize=None)
     def function(self, candidate):

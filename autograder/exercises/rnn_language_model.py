@@ -96,7 +96,7 @@ ASSIGNMENT = Assignment(
     setup_imports="import collections\nimport re\n\nimport numpy as np",
     classes=("RNN",),
     exercises=(
-        Exercise("forward_propagation", 15, forward_inputs, ("o", "s")),
+        Exercise("forward_propagation", 15, forward_inputs, ("o", "s"), time_axis=0),
         Exercise("predict", 5, forward_inputs, uses=("forward_propagation",)),
         Exercise("calculate_total_loss", 10, sentences_inputs, uses=("forward_propagation",)),
         Exercise("calculate_loss", 5, sentences_inputs,

@@ -12,7 +12,8 @@ MISTAKES = [
             "your a_next ignores a_prev: where does the previous hidden state come in?"),
     Mistake("missing_bias", "rnn_step_forward",
             [("np.tanh(Wax @ x + Waa @ a_prev + b)", "np.tanh(Wax @ x + Waa @ a_prev)")],
-            "your a_next leaves out a bias: a_next = tanh(Wax x + Waa a_prev + b)"),
+            "your a_next leaves out a term of its pre-activation: the one that depends on "
+            "neither x nor a_prev"),
     Mistake("softmax_missing", "rnn_step_forward",
             [("p_t = softmax(Wya @ a_next + by)", "p_t = Wya @ a_next + by")],
             "your p_t are scores, not probabilities: what turns Wya a_next + by into a "

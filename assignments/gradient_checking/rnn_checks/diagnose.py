@@ -141,3 +141,35 @@ def explain_error(error, name, reveal=True):
         lines[0] += " (your code ran out of its memory limit: is an array far too large?)"
     lines += [f"  at {location(frame, reveal)}" for frame in error.get("where", [])]
     return lines
+
+
+MAX_CELLS = 64  # rows or columns of a heatmap
+
+
+def pictures(differences, time_axis, gradient, rtol, atol):
+    """Data for the feedback page's pictures of a public case (never of a hidden one):
+    where an output with time steps differs, a heatmap of |yours - expected| over units
+    (rows, the largest over the batch) and time steps (columns); for a backward pass, the
+    relative error of each gradient that differs, on a log scale. Plain numbers only: the
+    page draws them (templates/feedback.html)."""
+    shown, errors = [], []
+    for difference in differences:
+        ref, st = difference.ref, difference.st
+        if difference.kind != "values" or not isinstance(ref, np.ndarray):
+            continue
+        if gradient:
+            errors.append([difference.path, relative_error(ref, st)])
+        # (units, batch, time) arrays, or time-major (time, units) ones
+        timed = ref.ndim == 3 or (ref.ndim == 2 and time_axis == 0)
+        if time_axis is not None and timed and ref.shape[time_axis] > 1:
+            error = np.moveaxis(np.abs(st - ref), time_axis, -1)
+            grid = error.reshape(error.shape[0], -1, error.shape[-1]).max(axis=1)
+            grid = grid[:MAX_CELLS, :MAX_CELLS]
+            shown.append({"kind": "heatmap", "title": f"|yours - expected| of {difference.path}",
+                          "rows": "units", "columns": "time steps", "grid": grid.tolist(),
+                          "largest": float(grid.max()), "tolerance": atol + rtol * float(
+                              np.abs(ref).max())})
+    if errors:
+        shown.append({"kind": "errors", "title": "relative error of each gradient that differs",
+                      "bars": errors})
+    return shown

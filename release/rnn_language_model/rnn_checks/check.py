@@ -6,12 +6,12 @@ A session offers `call(name, args, standins)` and `call_many(name, args_list, st
 the stand-ins (standins.py) answer the student's calls of the functions an exercise uses.
 """
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .compare import argument_differences, compare, relative_error
-from .diagnose import explain, explain_error
+from .diagnose import explain, explain_error, pictures
 from .report import readable
 from .session import Raised, SandboxFailure
 
@@ -26,6 +26,7 @@ class TestResult:
     score: float
     max_score: float
     output: str
+    pictures: list = field(default_factory=list)  # diagnose.pictures, of the public case
 
     @property
     def passed(self):
@@ -36,9 +37,20 @@ class TestResult:
         return self.name.split(":")[0]
 
 
-def _result(exercise, label, weight, ok, lines):
+def _result(exercise, label, weight, ok, lines, pictures=()):
     return TestResult(f"{exercise.name}: {label}", round(weight if ok else 0.0, 6),
-                      round(weight, 6), readable("\n".join(lines)))
+                      round(weight, 6), readable("\n".join(lines)), list(pictures))
+
+
+@dataclass
+class Checked:
+    """What one case of an exercise graded by value gave."""
+    ok: bool
+    lines: list                 # the explanation
+    parts: dict | None = None   # the student's value, by output name
+    args_after: list | None = None
+    raised: Raised | None = None
+    pictures: list = field(default_factory=list)
 
 
 def returned_parts(exercise, value, reveal=True):
@@ -60,24 +72,23 @@ def returned_parts(exercise, value, reveal=True):
 
 
 def check_case(exercise, case, session):
-    """(ok, explanation lines, student's value or None, args after the call, and where it
-    raised (session.Raised), else None)."""
+    """A Checked: the student's function on one case, compared and explained."""
     try:
         outcome = session.call(exercise.name, case.args, case.standins(exercise))
     except SandboxFailure as failure:
-        return False, [str(failure)], None, None, None
+        return Checked(False, [str(failure)])
     # The first call the grader would not answer explains a failure; the rest follow from it.
     refused = outcome.refusals[0].splitlines() if outcome.refusals else []
     if not outcome.ok:
-        return False, explain_error(outcome.error, exercise.name, not case.hidden) + refused, \
-            None, None, Raised(str(outcome.error.get("type")),
-                               str(outcome.error.get("message")))
+        return Checked(False, explain_error(outcome.error, exercise.name, not case.hidden) +
+                       refused, raised=Raised(str(outcome.error.get("type")),
+                                              str(outcome.error.get("message"))))
     parts, problem = returned_parts(exercise, outcome.value, not case.hidden)
     expected, _ = returned_parts(exercise, case.expected)
     if not exercise.returns:  # graded by what it did to its arguments only
         parts, problem, expected = {}, None, {}
     if problem:
-        return False, [problem], None, outcome.args_after, None
+        return Checked(False, [problem], args_after=outcome.args_after)
     differences = [d for name in expected
                    for d in compare(expected[name], parts.get(name), name, exercise.rtol,
                                     exercise.atol, name in exercise.caches)]
@@ -90,7 +101,9 @@ def check_case(exercise, case, session):
                     not case.hidden, exercise.time_axis) + (refused if differences else [])
     if differences and outcome.printed and not case.hidden:
         lines.append(f"your function printed: {outcome.printed[:500]}")
-    return not differences, lines, parts, outcome.args_after, None
+    shown = pictures(differences, exercise.time_axis, bool(exercise.gradient), exercise.rtol,
+                     exercise.atol) if differences and not case.hidden else []
+    return Checked(not differences, lines, parts, outcome.args_after, None, shown)
 
 
 def check_behaviour(exercise, session, cases, functions, notes, matcher=None):
@@ -148,7 +161,10 @@ def name_mistake(exercise, matcher, failures):
             return args_after is not None and not compare(after, args_after, "", exercise.rtol,
                                                           exercise.atol)
         return True
-    return matcher.name(failures, reproduces) if matcher and failures else None
+    # Named only where every failing case can be compared: a mistake must explain them all.
+    if not matcher or not failures or any(student is None for _, student in failures):
+        return None
+    return matcher.name(failures, reproduces)
 
 
 def check_exercise(assignment, exercise, session, cases, notes=(), functions=None,
@@ -162,9 +178,10 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
     policy = exercise.inputs_after
     inputs_share = INPUTS_SHARE if policy == "unchanged" else 0.0
     weight = exercise.points * (1 - inputs_share) / len(cases)
-    checked, failures, changed, passed_any, diagnosed = [], [], [], False, False
+    results, failures, changed, passed_any, diagnosed = [], [], [], False, False
     for case in cases:
-        ok, lines, parts, args_after, raised = check_case(exercise, case, session)
+        checked = check_case(exercise, case, session)
+        ok, lines, parts, args_after = checked.ok, checked.lines, checked.parts, checked.args_after
         header = f"{case.label} ({case.dims})"
         passed_any |= ok
         if args_after is not None and policy == "unchanged":
@@ -176,16 +193,18 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
             gradients = parts.get(exercise.gradient.within) if exercise.gradient.within else parts
             if isinstance(gradients, dict):
                 lines += own_forward_check(assignment, exercise, session, case, gradients)
-        if not ok and (parts is not None or raised):
-            failures.append((case, raised or (parts, args_after)))
-        checked.append((case, ok, [header + (": passed" if ok else ": failed")] +
-                        list(notes if not ok else []) + [f"  {line}" for line in lines]))
+        if not ok:  # None where nothing can be matched (a wrong structure, a crash)
+            failures.append((case, checked.raised or (
+                (parts, args_after) if parts is not None else None)))
+        results.append((case, ok, [header + (": passed" if ok else ": failed")] +
+                        list(notes if not ok else []) + [f"  {line}" for line in lines],
+                        checked.pictures))
     named = name_mistake(exercise, matcher, failures)
     tests = []
-    for case, ok, lines in checked:
+    for case, ok, lines, shown in results:
         if named and not ok:  # once, in the first failed test
             lines, named = [lines[0], mistake_line(named)] + lines[1:], None
-        tests.append(_result(exercise, f"values, {case.label}", weight, ok, lines))
+        tests.append(_result(exercise, f"values, {case.label}", weight, ok, lines, shown))
     if policy != "unchanged":
         return tests
     if changed:
