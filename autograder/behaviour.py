@@ -61,6 +61,11 @@ class Behaviour:
     def failed(self, *lines):
         return [self.verdict(label, False, list(lines)) for label, _ in self.aspects]
 
+    def reproduces(self, function, case, observed):
+        """Whether `function` (a named mistake's variant of the reference) does what the
+        student's code did on `case` (`observed`, a verdict's): by default, exactly."""
+        return not compare(self.observe(function, case.args), observed, "", 1e-9, 1e-12)
+
 
 @dataclass(frozen=True)
 class SamplingCheck(Behaviour):
@@ -76,6 +81,7 @@ class SamplingCheck(Behaviour):
     # seed + step (as a well-known course's does) then never reuses another sample's stream.
     stride: int = 1000
     run: int = 0                    # another run draws independent seeds and V (for calibration)
+    kept: int = 300                 # samples kept to name a mistake (mistakes.py)
     observed_seeds: tuple = (0, 1000, 2000, 3000, 4000)
     alpha: float = 1e-6             # false-failure probability bound for a correct sampler
 
@@ -142,12 +148,14 @@ class SamplingCheck(Behaviour):
         distributions = self.conditionals(parameters, functions, case.expected)
         uniform = np.random.default_rng([20251123, self.run])  # fixed: grading is deterministic
         first_seed = 10_000 * self.run
-        stream, seed, problems = [], 0, []
+        stream, seed, problems, kept = [], 0, [], []
         while len(stream) < self.values and seed < self.rounds * self.seeds:
             batch = session.call_many(name, [[(first_seed + s) * self.stride]
                                              for s in range(seed, seed + self.seeds)],
                                       case.standins(exercise), common=[parameters, char_to_ix])
             for sample in map(indices, batch):
+                if len(kept) < self.kept:
+                    kept.append(sample)
                 problem = self.structure(sample, vocab_size, not case.hidden)
                 if problem:
                     problems.append(problem)
@@ -185,7 +193,47 @@ class SamplingCheck(Behaviour):
             "then the newline" if capped_ok else
             f"with parameters that never choose the newline, expected {self.cap} characters "
             f"then the newline; got {shown} characters"]))
+        verdicts[0].observed = {"samples": kept, "capped": lengths}
         return verdicts
+
+    def observe(self, function, args):
+        """The samples a sampler `function` draws, as grade keeps the student's."""
+        parameters, char_to_ix = args[0], args[1]
+        return {"samples": [indices(function(parameters, dict(char_to_ix), s * self.stride))
+                            for s in range(self.kept)],
+                "capped": [indices(function(self.capped_parameters(parameters),
+                                            dict(char_to_ix), s * self.stride))
+                           for s in range(5)]}
+
+    def reproduces(self, function, case, observed):
+        """Whether the student's samples are what the sampler `function` draws: `function`
+        runs on each of them with its random draws answered by that sample's indices
+        (_Replay). It must ask for exactly those draws and return the sample, and the
+        probabilities it gave them must fit (the randomised PIT and the KS test of
+        `distribution_verdict`); a sampler that draws nothing (argmax) must give them all."""
+        parameters, char_to_ix = case.args[0], case.args[1]
+        runs = [(parameters, sample) for sample in observed["samples"]] + \
+            [(self.capped_parameters(parameters), sample) for sample in observed["capped"]]
+        uniform = np.random.default_rng([20251123, 7])
+        stream = []
+        for given, sample in runs:
+            if sample is None:
+                return False
+            replay = _Replay(sample)
+            names, saved = function.__globals__, function.__globals__.get("np")
+            names["np"] = replay.numpy()
+            try:
+                got = indices(function(given, dict(char_to_ix), 0))
+            except Exception:
+                return False
+            finally:
+                names["np"] = saved
+            if got != sample or replay.impossible:
+                return False
+            stream += [below + uniform.random() * chance for below, chance in replay.draws]
+        if len(stream) < 100:  # drew (almost) nothing: giving every sample was the test
+            return not stream
+        return self.distribution_verdict(stream, False).ok
 
     def distribution_verdict(self, stream, public):
         n = min(len(stream), self.values)
@@ -271,6 +319,45 @@ class TrainingCheck(Behaviour):
         return {"shapes": {key: list(value.shape) for key, value in trained.items()},
                 "initial": self.average_loss(functions, untrained, names, char_to_ix),
                 "reference": self.average_loss(functions, trained, names, char_to_ix)}
+
+
+class _Replay:
+    """numpy's random draws for a sampler that a named mistake changed: each draw returns the
+    student's next index, and records the probability below it and its own (for the PIT)."""
+
+    def __init__(self, sample):
+        self.queue, self.draws, self.impossible = list(sample), [], False
+
+    def choice(self, a, size=None, replace=True, p=None):
+        n = a if isinstance(a, (int, np.integer)) else len(a)
+        p = np.full(n, 1.0 / n) if p is None else np.asarray(p, dtype=float).ravel()
+        if not self.queue or size is not None:
+            raise IndexError("more draws than the student's sample has")
+        k = self.queue.pop(0)
+        if not 0 <= k < n or p[k] <= 0:
+            self.impossible = True
+            return 0
+        self.draws.append((float(p[:k].sum()), float(p[k])))
+        return k
+
+    def numpy(self):
+        """A stand-in for the numpy module: numpy, with these draws for its random ones."""
+        replay = self
+
+        class Random:
+            def __getattr__(self, name):
+                return getattr(np.random, name)
+            choice = staticmethod(replay.choice)
+            seed = staticmethod(lambda *args, **kwargs: None)
+            default_rng = staticmethod(lambda *args, **kwargs: replay)
+            RandomState = staticmethod(lambda *args, **kwargs: replay)
+
+        class Numpy:
+            random = Random()
+
+            def __getattr__(self, name):
+                return getattr(np, name)
+        return Numpy()
 
 
 class _ScriptedModel:

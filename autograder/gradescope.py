@@ -115,7 +115,9 @@ def course_files(assignment):
     data = course / "assignments" / assignment / "data"  # what the specs read, e.g. small.txt
     files.update({str(path.relative_to(course)): path
                   for path in data.rglob("*") if path.is_file()})
-    for path in (course / "solutions" / f"{assignment}.py", release_notebook(assignment)):
+    mistakes = course / "solutions" / "mistakes" / f"{assignment}.py"  # named mistakes
+    for path in (course / "solutions" / f"{assignment}.py", release_notebook(assignment),
+                 *([mistakes] if mistakes.is_file() else [])):
         files[str(path.relative_to(course))] = path
     return files
 

@@ -123,7 +123,9 @@ def test_zip_holds_what_grading_needs_and_nothing_else(assignment, packages, tmp
     assert names == sorted(names)
     assert {"setup.sh", "run_autograder", "requirements.txt", "autograder/__main__.py",
             f"solutions/{assignment}.py", f"release/{assignment}/{assignment}.ipynb"} <= set(names)
-    assert [n for n in names if n.startswith("solutions/")] == [f"solutions/{assignment}.py"]
+    # The reference, and its named mistakes: nothing of another assignment.
+    assert [n for n in names if n.startswith("solutions/")] == sorted([
+        f"solutions/{assignment}.py", f"solutions/mistakes/{assignment}.py"])
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/")) or "__pycache__" in n
                 or n.endswith(".pyc")]
     for other in set(ASSIGNMENTS) - {assignment}:

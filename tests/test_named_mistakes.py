@@ -33,9 +33,12 @@ def test_every_mistake_changes_what_its_exercise_gives(name):
         matcher = reference.matcher(exercise)
         function = mistakes.variant(reference.module, mistake.function, mistake.edits)
         cases = reference.cases(exercise)
-        if exercise.behaviour:
-            observed = [exercise.behaviour.observe(function, case.args) for case in cases]
-            expected = [case.expected for case in cases]
+        if exercise.behaviour:  # it must not do what the reference does
+            right = reference.functions()[exercise.name]
+            assert not any(exercise.behaviour.reproduces(
+                function, case, exercise.behaviour.observe(right, case.args))
+                for case in cases[:1]), f"{mistake.id} does what the reference does"
+            continue
         else:
             observed = [matcher.run(function, case) for case in cases]
             expected = [(case.expected, case.args_after) for case in cases]
@@ -101,3 +104,9 @@ def test_a_correct_answer_is_never_named():
         tests = check_exercise(assignment, exercise, KernelSession(names),
                                reference.cases(exercise), matcher=reference.matcher(exercise))
         assert all(test.passed and "likely mistake" not in test.output for test in tests)
+
+
+@pytest.mark.parametrize("name", CATALOGUED)
+def test_the_gradescope_zip_carries_the_catalogue(name):
+    from autograder.gradescope import course_files
+    assert f"solutions/mistakes/{name}.py" in course_files(name)

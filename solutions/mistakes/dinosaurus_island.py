@@ -109,4 +109,34 @@ MISTAKES = [
             [("return loss, gradients, a[len(X) - 1]", "return loss, gradients, a[0]")],
             "the hidden state you return is not the one after the last character: it is the "
             "state the next name starts from"),
+    # sample (named by replaying the student's samples through each variant: behaviour.py)
+    Mistake("sampling_argmax", "sample",
+            [("idx = rng.choice(vocab_size, p=y.ravel())", "idx = int(np.argmax(y))")],
+            "every name you sample is the same: each character is drawn at random with the "
+            "probabilities y, not the most likely one"),
+    Mistake("sampling_uniform", "sample",
+            [("idx = rng.choice(vocab_size, p=y.ravel())", "idx = rng.choice(vocab_size)")],
+            "your characters are drawn as if every one were equally likely: pass the model's "
+            "probabilities to the draw"),
+    Mistake("sampling_input_not_updated", "sample",
+            [("        x[idx] = 1\n", "")],
+            "the next input never holds the character just drawn: it is the one-hot vector of "
+            "that character"),
+    Mistake("sampling_input_not_reset", "sample",
+            [("        x = np.zeros((vocab_size, 1))\n        x[idx] = 1",
+              "        x[idx] = 1")],
+            "your next input keeps the earlier characters' ones: each input is a fresh one-hot "
+            "vector"),
+    Mistake("sampling_state_not_carried", "sample",
+            [("        a_prev = a\n", "")],
+            "every step starts from the zero hidden state: the state of one step is the "
+            "previous state of the next"),
+    Mistake("sampling_no_stop", "sample",
+            [("while idx != newline_character and len(indices) != 50:",
+              "while len(indices) != 50:")],
+            "your names go on after the newline: stop when it is drawn"),
+    Mistake("sampling_wrong_cap", "sample",
+            [("while idx != newline_character and len(indices) != 50:",
+              "while idx != newline_character and len(indices) != 40:")],
+            "your names stop at another length than the cap of 50 characters"),
 ]

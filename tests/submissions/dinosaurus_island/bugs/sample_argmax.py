@@ -2,7 +2,7 @@
 
 sample; every seed gives the same, greedy name, so the sampled frequencies are nothing like the model's probabilities.
 
-mistake: none
+mistake: sampling_argmax
 """
 import numpy as np
 

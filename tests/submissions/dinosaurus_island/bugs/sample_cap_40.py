@@ -2,7 +2,7 @@
 
 sample; long names are cut (and the newline appended) after 40 characters.
 
-mistake: none
+mistake: sampling_wrong_cap
 """
 import numpy as np
 

@@ -2,7 +2,7 @@
 
 sample; every character is sampled from a hidden state that only sees the previous character.
 
-mistake: none
+mistake: sampling_state_not_carried
 """
 import numpy as np
 

@@ -2,7 +2,7 @@
 
 sample; names run on past "\n" and every sampled list is 51 indices long.
 
-mistake: none
+mistake: sampling_no_stop
 """
 import numpy as np
 

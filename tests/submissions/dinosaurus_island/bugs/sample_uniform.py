@@ -2,7 +2,7 @@
 
 sample; the model's probabilities are computed and then ignored.
 
-mistake: none
+mistake: sampling_uniform
 """
 import numpy as np
 

@@ -2,7 +2,7 @@
 
 sample; the one-hot of idx is never written into x, so each character is sampled as if it were the first.
 
-mistake: none
+mistake: sampling_input_not_updated
 """
 import numpy as np
 

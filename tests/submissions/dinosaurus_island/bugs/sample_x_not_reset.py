@@ -2,7 +2,7 @@
 
 sample; from the third character on, x holds a 1 for every character sampled so far.
 
-mistake: none
+mistake: sampling_input_not_reset
 """
 import numpy as np
 
