@@ -18,7 +18,23 @@ def catalogue(name):
 
 
 def test_the_assignments_have_catalogues():
-    assert {"rnn_language_model", "gradient_checking"} <= set(CATALOGUED)
+    assert set(CATALOGUED) == set(exercises.ASSIGNMENTS)
+
+
+def test_the_catalogue_covers_the_mistakes_courses_see():
+    ids = {mistake.id for name in CATALOGUED for mistake in catalogue(name)}
+    assert set("""softmax_wrong_axis softmax_not_normalised softmax_overflow wrong_activation
+        missing_bias output_from_previous_state cache_order no_recurrence wrong_initial_state
+        off_by_one_in_time concat_order missing_transpose tanh_derivative_wrong_state
+        tanh_derivative_twice bias_gradient_not_summed gradient_transposed gradient_not_carried
+        upstream_gradient_dropped assign_instead_of_accumulate wrong_time_order
+        missing_gradient_path label_not_subtracted loss_without_log targets_misaligned
+        update_wrong_sign parameter_not_updated learning_rate_ignored clip_incomplete
+        clip_wrong_bounds clip_not_applied sampling_argmax sampling_uniform
+        sampling_input_not_updated sampling_state_not_carried sampling_no_stop sampling_wrong_cap
+        wrong_state_returned truncation_ignored truncation_off_by_one learning_rate_not_halved
+        learning_rate_compared_with_first loss_per_sentence one_sided_difference step_not_doubled
+        input_not_restored rel_error_no_floor""".split()) <= ids
 
 
 @pytest.mark.parametrize("name", CATALOGUED)

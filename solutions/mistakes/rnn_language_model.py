@@ -40,6 +40,10 @@ MISTAKES = [
     Mistake("loss_last_sentence_only", "calculate_total_loss",
             [("L += -np.sum", "L = -np.sum")],
             "your loss is that of the last sentence only: is each sentence's loss added to L?"),
+    Mistake("targets_misaligned", "calculate_total_loss",
+            [("o[np.arange(len(y[i])), y[i]]", "o[np.arange(len(y[i])), x[i]]")],
+            "your loss scores each input word, not the word that follows it: which list holds "
+            "the targets?"),
     # calculate_loss
     Mistake("loss_per_sentence", "calculate_loss",
             [("N = sum(len(y_i) for y_i in y)", "N = len(y)")],
