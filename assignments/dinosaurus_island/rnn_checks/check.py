@@ -114,19 +114,20 @@ def check_behaviour(exercise, session, cases, functions, notes, matcher=None):
             verdicts = exercise.behaviour.grade(exercise, session, case, functions)
         except SandboxFailure as failure:
             verdicts = exercise.behaviour.failed(str(failure))
-        observed = verdicts[0].observed if verdicts else None
-        if observed is not None and not all(verdict.ok for verdict in verdicts):
-            failures.append((case, observed))
+        if not all(verdict.ok for verdict in verdicts):  # None: nothing to compare
+            failures.append((case, verdicts[0].observed if verdicts else None))
         graded += [(case, verdict, [f"{case.label}: {'passed' if verdict.ok else 'failed'}"] +
                     list(notes if not verdict.ok else []) +
                     [f"  {line}" for line in verdict.lines]) for verdict in verdicts]
+
     def reproduces(function, case, observed):
         try:
             return exercise.behaviour.reproduces(function, case, observed)
         except Exception:  # a mistake may well fail where the student's code did not
             return False
-
-    named = matcher.name(failures, reproduces) if matcher and failures else None
+    # Named only where every failing case can be compared: a mistake must explain them all.
+    named = matcher.name(failures, reproduces) if matcher and failures and all(
+        observed is not None for _, observed in failures) else None
     tests = []
     for case, verdict, lines in graded:
         if named and not verdict.ok:  # once, in the first failed test
