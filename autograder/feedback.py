@@ -26,7 +26,7 @@ MISTAKE = "likely mistake: "
 
 def page_sections(report):
     """What the HTML page shows of each exercise: its points, whether it passed, its named
-    mistake (check.mistake_line), and each test with its output and pictures."""
+    mistake (check.with_mistake_line), and each test with its output and pictures."""
     found = []
     for name, (score, max_score, tests) in report.exercises().items():
         mistakes = [line[len(MISTAKE):] for test in tests for line in test.output.splitlines()

@@ -128,19 +128,24 @@ def check_behaviour(exercise, session, cases, functions, notes, matcher=None):
     # Named only where every failing case can be compared: a mistake must explain them all.
     named = matcher.name(failures, reproduces) if matcher and failures and all(
         observed is not None for _, observed in failures) else None
-    tests = []
-    for case, verdict, lines in graded:
-        if named and not verdict.ok:  # once, in the first failed test
-            lines, named = [lines[0], mistake_line(named)] + lines[1:], None
-        tests.append(_result(exercise, f"{verdict.label}, {case.label}",
-                             exercise.points * verdict.share / len(cases), verdict.ok, lines))
-    return tests
+    marked = with_mistake_line([(verdict.ok, lines) for _, verdict, lines in graded], named)
+    return [_result(exercise, f"{verdict.label}, {case.label}",
+                    exercise.points * verdict.share / len(cases), verdict.ok, lines)
+            for (case, verdict, _), lines in zip(graded, marked)]
 
 
-def mistake_line(candidate):
-    """The feedback line for a named mistake (mistakes.py), or two that compose."""
-    return (f"likely mistake: {' + '.join(mistake.id for mistake in candidate)} — "
-            + " ".join(mistake.hint for mistake in candidate))
+def with_mistake_line(tests, named):
+    """The lines of each test ([(ok, lines)]), with the line of the named mistake (or two
+    that compose) under the header of the first failed test: once per exercise."""
+    marked = []
+    for ok, lines in tests:
+        if named and not ok:
+            ids = " + ".join(mistake.id for mistake in named)
+            lines = [lines[0], f"likely mistake: {ids} — " +
+                     " ".join(mistake.hint for mistake in named)] + lines[1:]
+            named = None
+        marked.append(lines)
+    return marked
 
 
 def name_mistake(exercise, matcher, failures):
@@ -200,12 +205,10 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
         results.append((case, ok, [header + (": passed" if ok else ": failed")] +
                         list(notes if not ok else []) + [f"  {line}" for line in lines],
                         checked.pictures))
-    named = name_mistake(exercise, matcher, failures)
-    tests = []
-    for case, ok, lines, shown in results:
-        if named and not ok:  # once, in the first failed test
-            lines, named = [lines[0], mistake_line(named)] + lines[1:], None
-        tests.append(_result(exercise, f"values, {case.label}", weight, ok, lines, shown))
+    marked = with_mistake_line([(ok, lines) for _, ok, lines, _ in results],
+                               name_mistake(exercise, matcher, failures))
+    tests = [_result(exercise, f"values, {case.label}", weight, ok, lines, shown)
+             for (case, ok, _, shown), lines in zip(results, marked)]
     if policy != "unchanged":
         return tests
     if changed:
