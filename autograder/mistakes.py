@@ -53,10 +53,10 @@ def load(course, assignment_name):
 
 def function_source(module, name):
     """The source of the top-level function `name` of the reference module, dedented."""
-    tree = ast.parse(inspect.getsource(module))
-    lines = inspect.getsource(module).splitlines()
-    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
-    return textwrap.dedent("\n".join(lines[node.lineno - 1:node.end_lineno])) + "\n"
+    source = inspect.getsource(module)
+    node = next(n for n in ast.parse(source).body
+                if isinstance(n, ast.FunctionDef) and n.name == name)
+    return textwrap.dedent("\n".join(source.splitlines()[node.lineno - 1:node.end_lineno])) + "\n"
 
 
 def variant(module, function, edits):
