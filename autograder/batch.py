@@ -163,14 +163,22 @@ class Outputs:
 
 def grade_one(task, assignment_name, seconds):
     """Worker side: grade one submission (its exercises one after another: the workers are
-    the parallelism); never raises."""
+    the parallelism) and return the reply for the driver: the results (Gradescope's
+    format), the seconds it took and the worker's peak memory. Never raises.
+
+    task: {"student", "path"}, and "notebook" (its bytes) where the worker cannot read the
+    driver's files (a cluster); the path then only names the notebook in messages."""
+    started = time.monotonic()
     try:
-        report = grade_submission(task["path"], assignment_name, Limits(seconds=seconds), 1)
+        report = grade_submission(task["path"], assignment_name, Limits(seconds=seconds), 1,
+                                  content=task.get("notebook"), reuse=True)
     except Exception as error:  # a grader bug must not cost the class: log it, score it 0
         traceback.print_exc()
         report = failure_report(exercises.load(assignment_name),
                                 GRADER_FAILED.format(type(error).__name__))
-    return report
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"student": task["student"], "seconds": time.monotonic() - started,
+            "worker_peak_mb": usage / 1024, "results": report.to_gradescope()}
 
 
 def record(outputs, student, report, digest):
@@ -178,29 +186,21 @@ def record(outputs, student, report, digest):
     outputs.write(student, report)
 
 
-def worker_main(assignment_name, output, seconds):
-    """`python -m autograder.batch ASSIGNMENT OUTPUT SECONDS`: grade the tasks read from
-    stdin (one JSON line each), write their files, and answer each with one JSON line."""
+def worker_main(assignment_name, seconds):
+    """`python -m autograder.batch ASSIGNMENT SECONDS`: grade the tasks read from stdin (one
+    JSON line each) and answer each with one JSON line (grade_one's reply)."""
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything printed while grading goes to the log, not into the replies
-    outputs = Outputs(output)
     for line in sys.stdin:
-        task = json.loads(line)
-        started = time.monotonic()
-        report = grade_one(task, assignment_name, seconds)
-        record(outputs, task["student"], report, task["sha256"])
-        usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        replies.write(json.dumps({"student": task["student"], "seconds": time.monotonic() - started,
-                                  "worker_peak_mb": usage / 1024}) + "\n")
+        replies.write(json.dumps(grade_one(json.loads(line), assignment_name, seconds)) + "\n")
         replies.flush()
 
 
 class Worker:
     """A worker process, restarted when it dies."""
 
-    def __init__(self, assignment, output, seconds, log):
-        self.command = [sys.executable, "-m", "autograder.batch", assignment, str(output),
-                        str(seconds)]
+    def __init__(self, assignment, seconds, log):
+        self.command = [sys.executable, "-m", "autograder.batch", assignment, str(seconds)]
         self.log = log
         self.process = None
 
@@ -234,8 +234,13 @@ class Worker:
 
 
 def grade_all(submissions, assignment_name, output, jobs=None, resume=False, seconds=20.0,
-              on_graded=None, progress=True):
+              on_graded=None, progress=True, graders=None):
     """Grade {student: notebook} in parallel; returns {student: Report}.
+
+    graders: who grades, if not worker processes on this machine (`jobs` of them): an
+    object with `lanes` (how many submissions it grades at once) and `worker()`, which
+    gives one lane's worker (`grade(task, deadline)` -> grade_one's reply or None, and
+    `stop()`), as cluster.Cluster does.
 
     on_graded(student, report), if given, runs in this thread as each result arrives, as the
     gradebooks are written: from one thread, in the order results come. Any step for one
@@ -282,14 +287,14 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
             """(report, worker's peak MB) for one task, its files written."""
             reply = worker.grade(task, time.monotonic() + limit)
             if reply is None:  # the worker died or hung: this submission only
-                report = failure_report(assignment, STOPPED)
-                record(outputs, task["student"], report, task["sha256"])
-                return report, None
-            data = json.loads(outputs.results(task["student"]).read_text())
-            return report_from_json(data), reply["worker_peak_mb"]
+                report, peak = failure_report(assignment, STOPPED), None
+            else:
+                report, peak = report_from_json(reply["results"]), reply["worker_peak_mb"]
+            record(outputs, task["student"], report, task["sha256"])
+            return report, peak
 
         def drive():
-            worker = Worker(assignment_name, outputs.folder, seconds, log)
+            worker = graders.worker() if graders else Worker(assignment_name, seconds, log)
             while True:
                 try:
                     task = tasks.get_nowait()
@@ -302,7 +307,8 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
                     finished.put((task, failed(task, error), None))
             worker.stop()
 
-        threads = [threading.Thread(target=drive, daemon=True) for _ in range(min(jobs, todo))]
+        lanes = graders.lanes if graders else jobs
+        threads = [threading.Thread(target=drive, daemon=True) for _ in range(min(lanes, todo))]
         for thread in threads:
             thread.start()
         peaks = []
@@ -479,4 +485,4 @@ def class_junit(assignment_name, reports):
 
 
 if __name__ == "__main__":
-    worker_main(sys.argv[1], sys.argv[2], float(sys.argv[3]))
+    worker_main(sys.argv[1], float(sys.argv[2]))

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import exercises
 from .check import check_exercise
 from .extract import submission_program
-from .read import NotebookError, read_notebook
+from .read import NotebookError, notebook_cells, read_notebook
 from .reference import SolutionReference, course_directory
 from .report import Report
 from .sandbox.runner import Limits, SandboxFailure, SandboxSession, isolation
@@ -66,12 +66,17 @@ def prepared(assignment_name, course):
     return assignment, read_notebook(release_notebook(assignment_name)), reference, cases
 
 
-def grade_submission(path, assignment_name, limits=None, jobs=None):
-    """Grade one notebook; returns a Report (never raises for a bad submission)."""
+def grade_submission(path, assignment_name, limits=None, jobs=None, content=None,
+                     reuse=False):
+    """Grade one notebook; returns a Report (never raises for a bad submission).
+
+    content: the notebook's bytes, if not read from `path` (which then only names it).
+    reuse: fork the student's processes from this thread's zygote (one lane), as a worker
+    grading one submission after another does; otherwise each starts afresh."""
     assignment, release_cells, reference, all_cases = prepared(assignment_name,
                                                                course_directory())
     try:
-        cells = read_notebook(path)
+        cells = read_notebook(path) if content is None else notebook_cells(content, path)
     except NotebookError as error:
         return zero_report(assignment, f"your notebook could not be graded: {error}")
     program = submission_program(release_cells, cells)
@@ -97,7 +102,7 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
                 if session is not None:
                     session.close()
                 try:
-                    session = SandboxSession(program.statements, limits)
+                    session = SandboxSession(program.statements, limits, reuse)
                 except SandboxFailure as failure:
                     dead = DeadSession(f"your notebook's definitions did not load: {failure}")
             if dead is not None:
@@ -115,11 +120,14 @@ def grade_submission(path, assignment_name, limits=None, jobs=None):
             session.close()
         return done
 
-    lanes = min(jobs or os.cpu_count() or 2, len(assignment.exercises))
-    with ThreadPoolExecutor(lanes) as pool:
-        done = {}
-        for lane in [pool.submit(grade_lane) for _ in range(lanes)]:
-            done.update(lane.result())
+    lanes = 1 if reuse else min(jobs or os.cpu_count() or 2, len(assignment.exercises))
+    if lanes == 1:  # in this thread, whose zygote is the one to reuse
+        done = grade_lane()
+    else:
+        with ThreadPoolExecutor(lanes) as pool:
+            done = {}
+            for lane in [pool.submit(grade_lane) for _ in range(lanes)]:
+                done.update(lane.result())
     results = [done[exercise.name] for exercise in assignment.exercises]
     tests = [test for exercise_tests, _ in results for test in exercise_tests]
     load_errors = []  # every process loads the same definitions: report each error once

@@ -100,6 +100,15 @@ def read_notebook(path):
     return cells_of(load_json(read_regular(path), path.name), path.name)
 
 
+def notebook_cells(data, path):
+    """The cells of a notebook's bytes `data` (sent rather than read), named by `path`."""
+    name = Path(path).name
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"{name} is {len(data) / 2**20:.0f} MB; files over "
+                            f"{MAX_NOTEBOOK_BYTES >> 20} MB are not graded")
+    return cells_of(load_json(data, name), name)
+
+
 def cells_of(notebook, name="the notebook"):
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise NotebookError(f"{name} is JSON but not a Jupyter notebook (no list of cells)")

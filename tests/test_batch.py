@@ -205,9 +205,10 @@ def test_a_submission_that_kills_its_grader_costs_only_itself(tmp_path, monkeypa
     write(poisoned("""
         import os, signal
         def softmax(x):
-            zygote = os.getppid()
-            worker = int(open(f"/proc/{zygote}/stat").read().rsplit(")", 1)[1].split()[1])
-            os.kill(worker, signal.SIGKILL)
+            pid = os.getpid()
+            while b"autograder.batch" not in open(f"/proc/{pid}/cmdline", "rb").read():
+                pid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+            os.kill(pid, signal.SIGKILL)  # the worker, however many processes lie between
         """), flat / "killer.ipynb")
     write(notebook(ASSIGNMENT), flat / "later.ipynb")
     done = grade_all(flat, tmp_path / "grades", jobs=1)

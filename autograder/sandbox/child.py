@@ -1,6 +1,7 @@
 """The student's process: loads the submission's definitions and calls them on request.
 
-Started by runner.py as `python -I child.py READ_FD WRITE_FD ...`. It imports nothing of the
+Started by runner.py as `python -I child.py READ_FD WRITE_FD ...`, or forked from a zygote
+(`python -I child.py zygote CONTROL_FD ...`, see `zygote_main`). It imports nothing of the
 grader but protocol.py (by path), so no reference code or hidden expectation exists here.
 Everything it sends is treated as untrusted by the grading process.
 
@@ -11,6 +12,7 @@ exercise (a crash, a hang, changed globals) stays there.
 import builtins
 import copy
 import io
+import json
 import os
 import select
 import signal
@@ -231,17 +233,179 @@ def set_limits(memory_bytes, cpu_seconds, processes):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def main():
-    read_fd, write_fd, memory_bytes, cpu_seconds, processes = map(int, sys.argv[1:6])
+def start(read_fd, write_fd, memory_bytes, cpu_seconds, processes):
+    """Become a student's process: limits, no grader imports, the channel not inherited by
+    what the student starts; then serve until the grader ends it."""
     set_limits(memory_bytes, cpu_seconds, processes)
-    sys.meta_path.insert(0, NoGrader())
     for fd in (read_fd, write_fd):
-        os.set_inheritable(fd, False)  # processes the student starts do not get the channel
+        os.set_inheritable(fd, False)
     try:
         Child(read_fd, write_fd).serve()
     except BaseException:
         pass
     os._exit(0)
+
+
+def zygote_main(control_fd, kill_all):
+    """A zygote: NumPy imported once, never any student's code. On "spawn" (with the two
+    pipe ends of a new session as SCM_RIGHTS) it forks a student's process; on "reset" it
+    kills every process but itself, then wipes every writable place and System V IPC
+    object, so the next student finds what the first one found.
+
+    kill_all: the zygote alone owns its PID namespace or uid, so kill(-1) reaches every
+    process a student started (however detached) and nothing else; otherwise (no
+    isolation) each student's process leads a session of its own, and that is killed."""
+    import ctypes
+    import shutil
+    import socket
+    import numpy  # noqa: F401  (the point of a zygote: imported once, before any fork)
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: students (same uid) cannot ptrace it
+    control = socket.socket(fileno=control_fd)
+    control.set_inheritable(False)
+    scratch, spawned = os.getcwd(), None
+
+    def answer(message):
+        control.send(json.dumps(message).encode())
+
+    while True:  # one request per packet (SOCK_SEQPACKET), a spawn's pipe ends with it
+        data, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
+        if not data:  # the grader is gone: leave nothing behind
+            kill_students(spawned, kill_all)
+            os._exit(0)
+        request = json.loads(data)
+        if request["op"] == "spawn":
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                os.setsid()
+                start(fds[0], fds[1], *request["limits"])
+            for fd in fds:
+                os.close(fd)
+            spawned = pid
+            answer({"op": "spawned", "pid": pid})
+        elif request["op"] == "wait":  # how the student's process ended, once it has
+            code = None
+            deadline = time.monotonic() + float(request["seconds"])
+            while spawned and code is None and time.monotonic() < deadline:
+                done, status = os.waitpid(spawned, os.WNOHANG)
+                if done:
+                    code, spawned = os.waitstatus_to_exitcode(status), None
+                else:
+                    time.sleep(0.005)
+            answer({"op": "status", "code": code})
+        elif request["op"] == "reset":
+            kill_students(spawned, kill_all)
+            spawned = None
+            # Shared places only where the uid or the namespaces are the zygote's own.
+            shared = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue") if kill_all else ()
+            for folder in (scratch, *shared):
+                wipe(folder, shutil, keep=".sandbox" if folder == scratch else None)
+            if kill_all:
+                remove_ipc(libc)
+            answer({"op": "clean"})
+
+
+def kill_students(spawned, kill_all):
+    """Kill every process a student started and wait until none is left (zombies aside)."""
+    me = os.getpid()
+    for _ in range(2000):
+        if kill_all:
+            try:
+                os.kill(-1, signal.SIGKILL)  # Linux: all but init and the caller itself
+            except ProcessLookupError:
+                pass
+        elif spawned:
+            try:
+                os.killpg(spawned, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+        if not kill_all or not others_alive(me):
+            return
+        time.sleep(0.001)
+
+
+def others_alive(me):
+    """Whether a live process of this uid other than this one (and init) still runs."""
+    uid = str(os.getuid())
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in (1, me):
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        if fields.get("Uid", "").split()[:1] == [uid] and not \
+                fields.get("State", "").strip().startswith(("Z", "X")):
+            return True
+    return False
+
+
+def wipe(folder, shutil, keep=None):
+    """Remove what this uid can remove at the top of `folder` (a shared folder's entries of
+    other users are not ours and are left), opening up folders a student closed."""
+    uid = os.getuid()
+
+    def reopen(function, path, _):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
+            function(path)
+        except OSError:
+            pass
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.name == keep or entry.stat(follow_symlinks=False).st_uid != uid:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                os.chmod(entry.path, 0o700)
+                shutil.rmtree(entry.path, onerror=reopen)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def remove_ipc(libc):
+    """Remove the System V shared memory, message queues and semaphores of this uid: they
+    outlive the processes that made them."""
+    uid = os.getuid()
+    for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)),
+                         ("msg", lambda i: libc.msgctl(i, 0, None)),
+                         ("sem", lambda i: libc.semctl(i, 0, 0))):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as table:
+                header, *rows = [line.split() for line in table]
+        except (OSError, ValueError):
+            continue
+        for row in rows:
+            fields = dict(zip(header, row))
+            if fields.get("uid") == str(uid):
+                remove(int(row[1]))
+
+
+def main():
+    if sys.argv[1] == "zygote":
+        control_fd, kill_all = int(sys.argv[2]), sys.argv[3] == "all"
+        sys.meta_path.insert(0, NoGrader())
+        try:
+            zygote_main(control_fd, kill_all)
+        finally:
+            os._exit(0)
+    read_fd, write_fd, memory_bytes, cpu_seconds, processes = map(int, sys.argv[1:6])
+    sys.meta_path.insert(0, NoGrader())
+    start(read_fd, write_fd, memory_bytes, cpu_seconds, processes)
 
 
 if __name__ == "__main__":

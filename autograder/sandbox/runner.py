@@ -13,10 +13,12 @@ solutions/ or any results file. Its whole process tree dies with it.
 import contextlib
 import functools
 import itertools
+import json
 import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -167,6 +169,164 @@ def remove_files_of(uid):
                 pass
 
 
+def scratch_folder(uid):
+    """A new scratch folder holding the child's code, which is copied in: the course folder
+    may be closed to the student's uid. The code stays the grader's (read-only to the uid)."""
+    scratch = tempfile.mkdtemp(prefix="rnn-kit-student-")
+    code = Path(scratch, ".sandbox")
+    code.mkdir()
+    for source in (CHILD, PROTOCOL):
+        shutil.copy(source, code / source.name)
+    if uid is not None:
+        os.chown(scratch, uid, uid)
+    return scratch
+
+
+STUDENT_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "LANG": "C.UTF-8"}  # one thread: small matrices, and the other lanes' cores
+
+
+def start_confined(isolation, scratch, uid, arguments, fds):
+    """Start `child.py ARGUMENTS` confined as well as this machine allows, in `scratch`."""
+    confine = bubblewrap(scratch, isolation.prefixes) if isolation.bubblewrap else []
+    return subprocess.Popen(
+        confine + [isolation.python, "-I", str(Path(scratch, ".sandbox", CHILD.name)),
+                   *arguments],
+        pass_fds=fds, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                                        **STUDENT_ENV},
+        cwd=scratch, start_new_session=True, **as_user(uid))
+
+
+def end_confined(process, isolation, uid, scratch):
+    """Kill a confined process with everything it started, and remove what it left."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if uid is not None and not isolation.bubblewrap:
+        # Detached processes left the group; everything running as this uid is the
+        # student's, and a kill(-1) sent as that uid reaches all of it.
+        subprocess.run([isolation.python, "-I", "-c", "import os; os.kill(-1, 9)"],
+                       stdin=subprocess.DEVNULL, capture_output=True, **as_user(uid))
+        remove_files_of(uid)
+    process.wait()
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+class ZygoteLost(Exception):
+    """The zygote died, hung or answered nonsense (a student's process can signal it)."""
+
+
+class Zygote:
+    """A confined process with NumPy imported and nothing of any student's, from which one
+    worker forks each student's process (child.zygote_main): a session then starts in a
+    fork's time instead of an interpreter's. After each session it kills every process but
+    itself and wipes every writable place. Students' processes run as its uid, so they can
+    signal it: one that dies, hangs or answers wrongly is replaced, and only the student
+    whose code did it loses anything."""
+    SECONDS = 10.0  # for any answer; killing and wiping takes milliseconds
+
+    def __init__(self):
+        self.isolation = isolation()
+        self.uid = student_uid() if self.isolation.user else None
+        self.scratch = scratch_folder(self.uid)
+        self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # All of a PID namespace or a uid is the zygote's: kill(-1) then ends every student
+        # process. In the weakest mode each student's process group is killed instead.
+        kill_all = self.isolation.bubblewrap or self.uid is not None
+        try:
+            self.process = start_confined(self.isolation, self.scratch, self.uid,
+                                          ["zygote", str(theirs.fileno()),
+                                           "all" if kill_all else "group"], (theirs.fileno(),))
+        finally:
+            theirs.close()
+        self.control.settimeout(self.SECONDS)
+        self.lost = False
+
+    def _ask(self, request, fds=()):
+        if self.lost:
+            raise ZygoteLost
+        try:
+            socket.send_fds(self.control, [json.dumps(request).encode()], fds)
+            reply = json.loads(self.control.recv(1000))
+            if not isinstance(reply, dict):
+                raise ValueError
+            return reply
+        except (OSError, ValueError):
+            self.close()
+            raise ZygoteLost from None
+
+    def spawn(self, fds, limits):
+        """A new student's process on the pipe ends `fds` (a Forked handle)."""
+        reply = self._ask({"op": "spawn", "limits": limits}, fds)
+        if reply.get("op") != "spawned" or type(reply.get("pid")) is not int:
+            self.close()
+            raise ZygoteLost
+        return Forked(self, reply["pid"])
+
+    def wait(self, seconds):
+        """The exit code of the last student's process, once it has ended within `seconds`
+        (None if it has not, or the zygote is gone)."""
+        try:
+            code = self._ask({"op": "wait", "seconds": seconds}).get("code")
+        except ZygoteLost:
+            return None
+        return code if type(code) is int else None
+
+    def reset(self):
+        """Kill every student process and wipe; a zygote that cannot is closed."""
+        try:
+            if self._ask({"op": "reset"}).get("op") != "clean":
+                self.close()
+        except ZygoteLost:
+            pass
+
+    def alive(self):
+        return not self.lost and self.process.poll() is None
+
+    def close(self):
+        if not self.lost:
+            self.lost = True
+            self.control.close()
+            end_confined(self.process, self.isolation, self.uid, self.scratch)
+
+
+class Forked:
+    """A student's process forked by a zygote, as much of Popen as a session uses."""
+
+    def __init__(self, zygote, pid):
+        self.zygote, self.pid, self.returncode = zygote, pid, None
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            self.returncode = self.zygote.wait(timeout if timeout is not None else 1e9)
+            if self.returncode is None and timeout is not None:
+                raise subprocess.TimeoutExpired("student's process", timeout)
+        return self.returncode
+
+    def poll(self):
+        try:
+            return self.wait(0)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+_zygotes = threading.local()
+
+
+def zygote():
+    """This thread's zygote (a grading worker's), started on first use and again once lost
+    or when the isolation mode changed."""
+    current = getattr(_zygotes, "zygote", None)
+    if current is None or not current.alive() or current.isolation != isolation():
+        if current is not None:
+            current.close()
+        current = _zygotes.zygote = Zygote()
+    return current
+
+
 @dataclass
 class Limits:
     seconds: float = 20.0          # wall clock for one exercise, loading included
@@ -175,23 +335,24 @@ class Limits:
 
 
 class DeadlineReader:
-    """File-like reader over a pipe that gives up at a deadline."""
+    """Buffered file-like reader over a pipe that gives up at its `deadline`: a message's
+    many small buffers then cost one system call, not one each."""
 
     def __init__(self, fd, deadline):
-        self.fd, self.deadline = fd, deadline
+        self.fd, self.deadline, self.buffer = fd, deadline, bytearray()
 
     def read(self, n):
-        chunks, remaining = [], n
-        while remaining:
+        while len(self.buffer) < n:
             wait = self.deadline - time.monotonic()
             if wait <= 0 or not select.select([self.fd], [], [], wait)[0]:
                 raise TimeoutError
-            chunk = os.read(self.fd, min(remaining, 1 << 20))
+            chunk = os.read(self.fd, max(n - len(self.buffer), 1 << 16))
             if not chunk:
                 break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+            self.buffer += chunk
+        data = bytes(self.buffer[:n])
+        del self.buffer[:n]
+        return data
 
 
 class SandboxSession:
@@ -201,8 +362,9 @@ class SandboxSession:
     child ends and reports on. After any failure the session is spent: every later call
     fails the same way, and the caller starts a new session for the next exercise."""
 
-    def __init__(self, statements, limits=None):
-        """statements: [{"cell", "line", "source"}]."""
+    def __init__(self, statements, limits=None, reuse=False):
+        """statements: [{"cell", "line", "source"}]; reuse: fork the process from this
+        thread's zygote (a worker grading one submission after another)."""
         self.standins, self.refusals = {}, []
         self.lines = {}  # cell label -> line numbers that hold the submission's definitions
         for statement in statements:
@@ -211,20 +373,30 @@ class SandboxSession:
                 range(first, first + statement["source"].count("\n") + 1))
         self.limits = limits or Limits()
         self.failure = None  # once the process has failed, every later call fails the same way
+        self.zygote, self.scratch, self.closed = None, None, False
         self.isolation = isolation()
-        self.uid = student_uid() if self.isolation.user else None
-        self.scratch = None
+        self.uid = student_uid() if self.isolation.user and not reuse else None
+        self.deadline = time.monotonic() + self.limits.seconds
+        to_child_r, self.to_child = os.pipe()
+        self.from_child, from_child_w = os.pipe()
         try:
-            self.process, to_child_r, from_child_w = self._start()
-        except OSError as error:  # e.g. a full disk, or no more processes
+            if reuse:
+                self.zygote = zygote()
+                self.uid = self.zygote.uid
+            self.process = self._start(to_child_r, from_child_w)
+        except (OSError, ZygoteLost) as error:  # e.g. a full disk, or no more processes
+            for fd in (self.to_child, self.from_child):
+                os.close(fd)
             if self.scratch:
                 shutil.rmtree(self.scratch, ignore_errors=True)
+            reason = getattr(error, "strerror", None) or error or "its zygote was lost"
             raise SandboxFailure("the grading machine could not start a process for your code "
-                                 f"({error.strerror or error}); please tell the course staff") \
-                from None
-        os.close(to_child_r)
-        os.close(from_child_w)
+                                 f"({reason}); please tell the course staff") from None
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
         self.writer = os.fdopen(self.to_child, "wb")
+        self.reader = DeadlineReader(self.from_child, self.deadline)
         reply, _ = self._request({"op": "load"}, statements)
         errors = reply.get("errors")
         if reply.get("op") != "loaded" or not isinstance(errors, list):
@@ -233,32 +405,16 @@ class SandboxSession:
                             for error in errors if isinstance(error, dict)
                             and self.exists(error.get("cell"), error.get("line"))]
 
-    def _start(self):
-        """Start the student's process; returns it and the child's ends of the pipes."""
-        self.scratch = tempfile.mkdtemp(prefix="rnn-kit-student-")
-        # The child's own code is copied in: the course folder may be closed to its uid.
-        code = Path(self.scratch, ".sandbox")
-        code.mkdir()
-        for source in (CHILD, PROTOCOL):
-            shutil.copy(source, code / source.name)
-        if self.uid is not None:
-            for path in (self.scratch, code, *code.iterdir()):
-                os.chown(path, self.uid, self.uid)
-        self.deadline = time.monotonic() + self.limits.seconds
-        to_child_r, self.to_child = os.pipe()
-        self.from_child, from_child_w = os.pipe()
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OPENBLAS_NUM_THREADS": "1",
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
-        confine = bubblewrap(self.scratch, self.isolation.prefixes) \
-            if self.isolation.bubblewrap else []
-        process = subprocess.Popen(
-            confine + [self.isolation.python, "-I", str(code / CHILD.name), str(to_child_r),
-                       str(from_child_w), str(self.limits.memory_bytes),
-                       str(int(self.limits.seconds) + 1), str(PROCESSES if self.uid else 0)],
-            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=self.scratch,
-            start_new_session=True, **as_user(self.uid))
-        return process, to_child_r, from_child_w
+    def _start(self, to_child_r, from_child_w):
+        """Start the student's process on the child's ends of the pipes."""
+        limits = [self.limits.memory_bytes, int(self.limits.seconds) + 1,
+                  PROCESSES if self.uid else 0]
+        if self.zygote is not None:
+            return self.zygote.spawn((to_child_r, from_child_w), limits)
+        self.scratch = scratch_folder(self.uid)
+        return start_confined(self.isolation, self.scratch, self.uid,
+                              [str(to_child_r), str(from_child_w), *map(str, limits)],
+                              (to_child_r, from_child_w))
 
     def _request(self, header, value, ending=False):
         """Send one request and return (reply header, value), answering reference calls.
@@ -269,8 +425,8 @@ class SandboxSession:
         try:
             protocol.send(self.writer, header, value, True)
             while True:
-                reader = DeadlineReader(self.from_child, self.deadline)
-                reply, reply_value = protocol.receive(reader, self.limits.reply_bytes)
+                self.reader.deadline = self.deadline
+                reply, reply_value = protocol.receive(self.reader, self.limits.reply_bytes)
                 if reply.get("op") == "ended" and not ending:  # the fork ended mid-call
                     self._fail(self.TIMEOUT.format(self.limits.seconds) if reply.get("timed_out")
                                else self._ending(reply.get("code")))
@@ -356,12 +512,12 @@ class SandboxSession:
 
     def _death_reason(self):
         try:  # let it end by itself first, so its own exit status is what we read
-            self.process.wait(timeout=2)
+            code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            pass
+            code = None
         self.close()
-        code = self.process.returncode
-        if code is not None and code > 128 and self.isolation.bubblewrap:
+        code = self.process.returncode if code is None else code
+        if code is not None and code > 128 and self.isolation.bubblewrap and not self.zygote:
             code = 128 - code  # bwrap exits with 128 + the signal that ended its child
         return self._ending(code)
 
@@ -408,22 +564,16 @@ class SandboxSession:
         return value
 
     def close(self):
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if self.uid is not None and not self.isolation.bubblewrap:
-            # Detached processes left the group; everything running as this uid is the
-            # student's, and a kill(-1) sent as that uid reaches all of it.
-            subprocess.run([self.isolation.python, "-I", "-c", "import os; os.kill(-1, 9)"],
-                           stdin=subprocess.DEVNULL, capture_output=True, **as_user(self.uid))
-            remove_files_of(self.uid)
-        self.process.wait()
+        if self.closed:
+            return
+        self.closed = True
+        if self.zygote is not None:  # every student process killed, every place wiped
+            self.zygote.reset()
+        else:
+            end_confined(self.process, self.isolation, self.uid, self.scratch)
         for closer in (self.writer.close, lambda: os.close(self.from_child)):
             try:
                 closer()
             except OSError:
                 pass
         self.from_child = -1
-        shutil.rmtree(self.scratch, ignore_errors=True)
