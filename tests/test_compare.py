@@ -28,8 +28,9 @@ def test_every_dtype_agrees_with_numpy_and_unsigned_does_not_wrap(dtype):
         for rtol, atol in TOLERANCES:
             assert all_close(st, ref, rtol, atol) == \
                 np.allclose(st, ref, rtol=rtol, atol=atol, equal_nan=True)
-    small, large = np.array([3], dtype), np.array([5], dtype)
-    assert not all_close(small, large, 0.0, 1.0)  # 3 - 5 is -2, not 254
+    if dtype != "|b1":
+        small, large = np.array([3], dtype), np.array([5], dtype)
+        assert not all_close(small, large, 0.0, 1.0)  # 3 - 5 is -2, not 254
 
 
 def test_near_misses_at_the_tolerance_agree_with_numpy():
