@@ -256,7 +256,6 @@ def zygote_main(control_fd, kill_all):
     process a student started (however detached) and nothing else; otherwise (no
     isolation) each student's process leads a session of its own, and that is killed."""
     import ctypes
-    import shutil
     import socket
     import numpy  # noqa: F401  (the point of a zygote: imported once, before any fork)
 
@@ -300,11 +299,11 @@ def zygote_main(control_fd, kill_all):
             spawned = None
             # Shared places only where the uid or the namespaces are the zygote's own.
             shared = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue") if kill_all else ()
-            for folder in (scratch, *shared):
-                wipe(folder, shutil, keep=".sandbox" if folder == scratch else None)
+            keep = (scratch, os.path.join(scratch, ".sandbox"))  # the scratch may be in /tmp
+            clean = all([wipe(folder, keep) for folder in (scratch, *shared)])
             if kill_all:
                 remove_ipc(libc)
-            answer({"op": "clean"})
+            answer({"op": "clean" if clean else "not clean"})
 
 
 def kill_students(spawned, kill_all):
@@ -348,33 +347,32 @@ def others_alive(me):
     return False
 
 
-def wipe(folder, shutil, keep=None):
-    """Remove what this uid can remove at the top of `folder` (a shared folder's entries of
-    other users are not ours and are left), opening up folders a student closed."""
-    uid = os.getuid()
-
-    def reopen(function, path, _):
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
-            os.chmod(path, 0o700)
-            function(path)
-        except OSError:
-            pass
+def wipe(folder, keep=()):
+    """Remove what this uid owns at the top of `folder` but the paths in `keep` (a shared
+    folder's entries of other users are not ours and are left); whether all of it went."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
-        return
+        return True
+    clean = True
     for entry in entries:
         try:
-            if entry.name == keep or entry.stat(follow_symlinks=False).st_uid != uid:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                os.chmod(entry.path, 0o700)
-                shutil.rmtree(entry.path, onerror=reopen)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
+            if entry.path not in keep and entry.stat(follow_symlinks=False).st_uid == os.getuid():
+                remove(entry.path)
+        except Exception:  # RecursionError too: then the zygote is not clean, and replaced
+            clean = False
+    return clean
+
+
+def remove(path):
+    """Remove a file, or a folder with all it holds, opening folders a student closed."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.chmod(path, 0o700)
+        for name in os.listdir(path):
+            remove(os.path.join(path, name))
+        os.rmdir(path)
+    else:
+        os.unlink(path)
 
 
 def remove_ipc(libc):

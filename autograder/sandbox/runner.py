@@ -65,7 +65,10 @@ def bubblewrap(scratch, prefixes):
     size-limited memory file systems as the only writable places (the scratch folder, /tmp
     and /dev/shm), so that writing cannot fill the machine's disk or memory."""
     size = str(WRITABLE_BYTES)
-    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc",
+    # --cap-drop ALL: run as root, bwrap would leave its processes every capability in their
+    # namespace, with which one student's process could ptrace the zygote that forks the next.
+    command = ["bwrap", "--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+               "--proc", "/proc",
                "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
                "--size", size, "--tmpfs", "/tmp"]
     for path in [*SYSTEM, *prefixes]:

@@ -1,0 +1,241 @@
+"""Red team for the reuse of processes: a worker forks every student's process from one
+zygote, so one student must never see or leave anything for the next.
+
+A planting student changes everything a process can change (files in every writable place,
+the environment, signal handlers, imported modules, NumPy itself, OpenBLAS's threads, System V
+IPC, detached processes) and attacks the zygote; the next student, forked from the same
+zygote, must find what a first student finds. Each test checks that the zygote really was
+reused (the same process forked both), so none passes by starting afresh. Every mode of
+isolation this machine has, as in test_isolation.py."""
+import os
+import textwrap
+import time
+
+import pytest
+
+from autograder.batch import grade_all
+from autograder.grade import grade_submission
+from autograder.sandbox.runner import Limits, SandboxSession, Zygote, zygote
+from tests.submissions import notebook, write
+from tests.test_isolation import ASSIGNMENT, MODES, hostile, mode  # noqa: F401  (the fixture)
+
+MARKER = f"rnn-kit-planted-{os.getpid()}"
+
+# Everything a student's process might find, as plain data: what a fresh process finds is
+# the baseline every later student must match.
+LIVING = """
+def living(name):
+    \"\"\"pids of the live processes called `name` (a killed one may wait, a zombie, for
+    the machine's init to reap it)\"\"\"
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+        except (OSError, ValueError):
+            continue
+        if status["Name"].strip() == name and not status["State"].strip().startswith("Z"):
+            found.append(pid)
+    return found
+"""
+exec(LIVING)
+
+OBSERVE = f"""
+import os, signal, sys, ctypes
+import numpy as np
+{LIVING}
+
+def observe():
+    found = {{}}
+    session = os.getppid()  # this exercise's fork -> the session's process -> the zygote
+    found["zygote"] = open(f"/proc/{{session}}/stat").read().rsplit(")", 1)[1].split()[1]
+    found["files"] = sorted(
+        f"{{folder}}/{{name}}" for folder in (".", "/tmp", "/var/tmp", "/dev/shm")
+        if os.path.isdir(folder) for name in os.listdir(folder)
+        if "{MARKER}" in name or folder == ".")
+    found["environment"] = sorted(key for key in os.environ if "PLANTED" in key)
+    found["sigterm"] = str(signal.getsignal(signal.SIGTERM))
+    found["modules"] = sorted(name for name in sys.modules if "planted" in name)
+    found["numpy"] = [float(np.exp(np.zeros(1))[0]), float(np.ones(3) @ np.ones(3)),
+                      np.dot.__name__, str(np.get_printoptions()["precision"])]
+    a = np.random.default_rng(0).normal(size=(400, 400))
+    a @ a  # large enough for OpenBLAS to start threads, had it been allowed more than one
+    found["threads"] = len(os.listdir("/proc/self/task"))
+    found["openblas"] = os.environ.get("OPENBLAS_NUM_THREADS")
+    found["leftover processes"] = living("planted")
+    try:
+        table = open("/proc/sysvipc/shm").read().split("\\n")[1:]
+        found["shared memory"] = [row for row in table if row.split()[:1] == ["{0x5eed:d}"]]
+    except OSError:
+        found["shared memory"] = []
+    return found
+"""
+
+PLANT = f"""
+import os, signal, sys, types, ctypes, time
+import numpy as np
+
+def plant():
+    for folder in (".", "/tmp", "/var/tmp", "/dev/shm"):
+        if os.access(folder, os.W_OK):
+            open(f"{{folder}}/{MARKER}.txt", "w").write("left behind")
+            os.makedirs(f"{{folder}}/{MARKER}-dir/inner", exist_ok=True)
+            open(f"{{folder}}/{MARKER}-dir/inner/file", "w").write("x")
+            os.chmod(f"{{folder}}/{MARKER}-dir/inner", 0)  # closed: harder to remove
+            os.chmod(f"{{folder}}/{MARKER}-dir", 0)
+    os.environ["PLANTED"] = "1"
+    os.putenv("PLANTED_TOO", "1")
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.modules["planted_module"] = types.ModuleType("planted_module")
+    np.exp = lambda x: x * 0 + 42.0
+    np.dot = lambda a, b: 0
+    np.set_printoptions(precision=2)
+    os.environ["OPENBLAS_NUM_THREADS"] = "8"
+    for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+                 "openblas_set_num_threads"):
+        for library in [line.split()[-1] for line in open("/proc/self/maps")
+                        if "blas" in line.lower() and line.split()[-1].startswith("/")]:
+            try:
+                getattr(ctypes.CDLL(library), name)(8)
+            except (OSError, AttributeError):
+                pass
+    libc = ctypes.CDLL(None)
+    segment = libc.shmget(0x5eed, 4096, 0o1666)  # IPC_CREAT | 0666: outlives its process
+    if os.fork() == 0:  # a detached process that would wait for the next student
+        os.setsid()
+        if os.fork() == 0:
+            libc.prctl(15, b"planted", 0, 0, 0)  # PR_SET_NAME
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            time.sleep(600)
+        os._exit(0)
+    time.sleep(0.2)
+    return segment
+"""
+
+
+def statements(source):
+    return [{"cell": "softmax", "line": 1, "source": textwrap.dedent(source)}]
+
+
+def run(source, function, seconds=20.0):
+    """Call `function` in a student's process forked from this thread's zygote."""
+    session = SandboxSession(statements(source), Limits(seconds=seconds), reuse=True)
+    try:
+        with session.exercise():
+            return session.call(function, [])
+    finally:
+        session.close()
+
+
+def test_the_next_student_finds_what_a_first_student_finds(mode):
+    baseline = run(OBSERVE, "observe")
+    assert baseline.ok, baseline.error
+    planted = run(PLANT, "plant")
+    assert planted.ok, planted.error
+    assert planted.value >= 0  # the shared memory segment really was made
+    after = run(OBSERVE, "observe")
+    assert after.ok, after.error
+    assert after.value["zygote"] == baseline.value["zygote"]  # the same zygote forked both
+    assert after.value == baseline.value
+    assert baseline.value["threads"] == 1 and baseline.value["openblas"] == "1"
+    assert baseline.value["numpy"][:2] == [1.0, 3.0]
+
+
+def test_processes_and_files_are_gone_when_the_session_closes(mode):
+    """Not only for the next student: nothing is left on the machine either."""
+    planted = run(PLANT, "plant")
+    assert planted.ok, planted.error
+    assert living("planted") == []
+    assert not [name for folder in ("/tmp", "/var/tmp", "/dev/shm")
+                for name in os.listdir(folder) if MARKER in name]
+
+
+def test_the_zygote_cannot_be_read_or_written_by_a_student(mode):
+    """Its memory is what every later student is forked from: no student may touch it.
+    (Its environment and memory map can be read: they hold nothing of anyone's.)"""
+    outcome = run("""
+        import os
+        import ctypes
+        def attack():
+            session, found = os.getppid(), []
+            zygote = int(open(f"/proc/{session}/stat").read().rsplit(")", 1)[1].split()[1])
+            for mode in ("r+b", "rb"):
+                try:
+                    open(f"/proc/{zygote}/mem", mode).read(1)
+                    found.append(f"/proc/{zygote}/mem opened {mode}")
+                except OSError:
+                    pass
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.ptrace(16, zygote, None, None) == 0:  # PTRACE_ATTACH
+                found.append("ptrace attached")
+            return found
+        """, "attack")
+    assert outcome.ok, outcome.error
+    assert outcome.value == []
+
+
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGSTOP"])
+def test_a_student_who_kills_or_stops_the_zygote_costs_only_themselves(tmp_path, signal_name,
+                                                                      monkeypatch):
+    """A student's process runs as the zygote's uid, so it can signal it: the worker then
+    gives the next student a new zygote, and that student's grade is untouched."""
+    monkeypatch.setattr(Zygote, "SECONDS", 2.0)  # a stopped zygote is given up on sooner
+    class_folder = tmp_path / "class"
+    class_folder.mkdir()
+    write(notebook(ASSIGNMENT), class_folder / "a_before.ipynb")
+    hostile(class_folder, f"""
+        import os, signal
+        def softmax(x):
+            os.kill(os.getppid(), signal.{signal_name})  # the session's process...
+            zygote = int(open(f"/proc/{{os.getppid()}}/stat").read().rsplit(")", 1)[1].split()[1])
+            os.kill(zygote, signal.{signal_name})  # ...and the zygote that forked it
+        """).rename(class_folder / "b_attacker.ipynb")
+    write(notebook(ASSIGNMENT), class_folder / "c_after.ipynb")
+    reports = grade_all({path.stem: path for path in class_folder.glob("*.ipynb")},
+                        ASSIGNMENT, tmp_path / "grades", jobs=1, seconds=3.0, progress=False)
+    assert reports["a_before"].score == 100
+    assert reports["c_after"].score == 100
+    attacker = {name: score for name, (score, _, _) in reports["b_attacker"].exercises().items()}
+    assert attacker.pop("softmax") == 0
+    assert all(score > 0 for score in attacker.values())
+
+
+def test_a_class_graded_by_one_worker_reuses_one_zygote(tmp_path):
+    """The batch path really forks from a zygote: every submission of one worker sees the
+    same parent of its session's process, and a planting student costs the next nothing."""
+    class_folder = tmp_path / "class"
+    class_folder.mkdir()
+    spy = """
+        import os
+        def softmax(x):
+            zygote = int(open(f"/proc/{os.getppid()}/stat").read().rsplit(")", 1)[1].split()[1])
+            left = [n for n in os.listdir("/tmp") if "%s" in n]
+            raise RuntimeError(f"zygote {zygote} left {left}")
+        """ % MARKER
+    planter = """
+        import os
+        def softmax(x):
+            open("/tmp/%s", "w").write("x")
+            raise RuntimeError("planted")
+        """ % MARKER
+    for name, code in [("a", spy), ("b", planter), ("c", spy)]:
+        hostile(class_folder, code).rename(class_folder / f"{name}.ipynb")
+    reports = grade_all({path.stem: path for path in class_folder.glob("*.ipynb")},
+                        ASSIGNMENT, tmp_path / "grades", jobs=1, progress=False)
+    seen = [next(line for line in "\n".join(t.output for t in reports[name].tests).splitlines()
+                 if "zygote " in line) for name in ("a", "c")]
+    assert "left []" in seen[0] and "left []" in seen[1]
+    pid = [line.split("zygote ")[1].split()[0] for line in seen]
+    assert pid[0] == pid[1]  # one zygote for the whole class
+
+
+def test_a_zygote_of_another_mode_is_not_reused(monkeypatch):
+    """Tests and instructors may change the isolation mode within one process."""
+    first = zygote()
+    monkeypatch.setenv("RNN_KIT_ISOLATION", "process")
+    from autograder.sandbox.runner import isolation
+    isolation.cache_clear()
+    try:
+        assert zygote() is not first and not first.alive()
+    finally:
+        monkeypatch.undo()
+        isolation.cache_clear()
