@@ -6,9 +6,12 @@ worker is: the reference and its cases are built once beforehand and not counted
 - an interpreter start, `python -I -c pass`, and with NumPy imported, as fresh processes;
 - the same under the sandbox's confinement (bubblewrap), where this machine has it;
 - reading the notebook and extracting its definitions;
-- a sandbox session: start the student's process, load the definitions, close it;
-- the exercises themselves, called in this very process (no sandbox): the grading floor;
-- the whole submission as a worker grades it (`grade_submission`, one lane).
+- a sandbox session (start the student's process, load the definitions, close it), as a fresh
+  process and as a worker makes it, forked from its zygote;
+- the exercises themselves, called in this very process (no sandbox): with reading and
+  extracting, the grading floor;
+- the whole submission in fresh processes (`grade`) and as a worker grades it (forked
+  from its zygote), and how far the worker is above the floor.
 
 Prints medians of --runs runs (milliseconds) and the share of the whole that each part is.
 Figures, not a test: nothing is asserted.
@@ -82,30 +85,43 @@ def main():
         path = ROOT / "tests" / "submissions" / name / "correct.ipynb"
         program = submission_program(release_cells, read_notebook(path))
 
-        def session():
-            SandboxSession(program.statements).close()
-
-        namespace = {"__name__": "__main__"}
-        for statement in program.statements:
-            exec(compile("\n" * (statement["line"] - 1) + statement["source"],
-                         statement["cell"], "exec"), namespace)
-
-        def in_process():
-            for exercise in assignment.exercises:
-                check_exercise(assignment, exercise, KernelSession(namespace),
-                               cases[exercise.name], functions=reference.functions(),
-                               matcher=reference.matcher(exercise))
+        def session(reuse):
+            return lambda: SandboxSession(program.statements, reuse=reuse).close()
 
         parts = [("read + extract", lambda: submission_program(release_cells,
                                                                 read_notebook(path))),
-                 ("sandbox session (start, load, close)", session),
-                 ("the exercises, in this process", in_process),
-                 ("whole submission, as a worker", lambda: grade_submission(path, name, jobs=1))]
-        measured = [(label, median_ms(action, args.runs)) for label, action in parts]
-        whole = measured[-1][1]
+                 ("sandbox session, fresh process", session(False)),
+                 ("sandbox session, forked from a zygote", session(True)),
+                 ("the exercises, in this process", lambda: in_process(name, path)),
+                 ("whole submission, fresh processes", lambda: grade_submission(path, name,
+                                                                                  jobs=1)),
+                 ("whole submission, as a worker (zygote)",
+                  lambda: grade_submission(path, name, reuse=True))]
+        measured = dict((label, median_ms(action, args.runs)) for label, action in parts)
+        whole = measured["whole submission, as a worker (zygote)"]
         print(f"{name}:")
-        for label, ms in measured:
-            print(f"  {label:<40} {ms:8.1f}   {100 * ms / whole:5.1f}% of the whole")
+        for label, ms in measured.items():
+            print(f"  {label:<40} {ms:8.1f}   {100 * ms / whole:5.1f}% of a worker's")
+        floor = measured["read + extract"] + measured["the exercises, in this process"]
+        print(f"  floor (read + extract + exercises)       {floor:8.1f}; a worker takes "
+              f"{whole / floor:.2f}x the floor")
+
+
+def in_process(name, path):
+    """Grade the notebook at `path` as the sandbox would, but in this process and without
+    isolation: its definitions run here. The floor under any isolated grading."""
+    assignment, release_cells, reference, cases = prepared(name, course_directory())
+    program = submission_program(release_cells, read_notebook(path))
+    namespace = {"__name__": "__main__"}
+    for statement in program.statements:
+        try:
+            exec(compile("\n" * (statement["line"] - 1) + statement["source"],
+                         statement["cell"], "exec"), namespace)
+        except Exception:  # as in the student's process: that statement only
+            pass
+    for exercise in assignment.exercises:
+        check_exercise(assignment, exercise, KernelSession(namespace), cases[exercise.name],
+                       functions=reference.functions(), matcher=reference.matcher(exercise))
 
 
 if __name__ == "__main__":

@@ -263,7 +263,7 @@ def zygote_main(control_fd, kill_all):
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: students (same uid) cannot ptrace it
     control = socket.socket(fileno=control_fd)
     control.set_inheritable(False)
-    scratch, spawned = os.getcwd(), None
+    scratch, spawned, group = os.getcwd(), None, None
 
     def answer(message):
         control.send(json.dumps(message).encode())
@@ -271,7 +271,7 @@ def zygote_main(control_fd, kill_all):
     while True:  # one request per packet (SOCK_SEQPACKET), a spawn's pipe ends with it
         data, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
         if not data:  # the grader is gone: leave nothing behind
-            kill_students(spawned, kill_all)
+            kill_students(group, kill_all)
             os._exit(0)
         request = json.loads(data)
         if request["op"] == "spawn":
@@ -282,7 +282,7 @@ def zygote_main(control_fd, kill_all):
                 start(fds[0], fds[1], *request["limits"])
             for fd in fds:
                 os.close(fd)
-            spawned = pid
+            spawned = group = pid
             answer({"op": "spawned", "pid": pid})
         elif request["op"] == "wait":  # how the student's process ended, once it has
             code = None
@@ -295,19 +295,20 @@ def zygote_main(control_fd, kill_all):
                     time.sleep(0.005)
             answer({"op": "status", "code": code})
         elif request["op"] == "reset":
-            kill_students(spawned, kill_all)
-            spawned = None
+            clean = kill_students(group, kill_all)
+            spawned = group = None
             # Shared places only where the uid or the namespaces are the zygote's own.
             shared = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue") if kill_all else ()
             keep = (scratch, os.path.join(scratch, ".sandbox"))  # the scratch may be in /tmp
-            clean = all([wipe(folder, keep) for folder in (scratch, *shared)])
+            clean = all([wipe(folder, keep) for folder in (scratch, *shared)]) and clean
             if kill_all:
                 remove_ipc(libc)
             answer({"op": "clean" if clean else "not clean"})
 
 
-def kill_students(spawned, kill_all):
-    """Kill every process a student started and wait until none is left (zombies aside)."""
+def kill_students(group, kill_all):
+    """Kill every process a student started (those of the process group `group` where not
+    kill_all) and wait until none is left, zombies aside; whether none is."""
     me = os.getpid()
     for _ in range(2000):
         if kill_all:
@@ -315,9 +316,9 @@ def kill_students(spawned, kill_all):
                 os.kill(-1, signal.SIGKILL)  # Linux: all but init and the caller itself
             except ProcessLookupError:
                 pass
-        elif spawned:
+        elif group:
             try:
-                os.killpg(spawned, signal.SIGKILL)
+                os.killpg(group, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         try:
@@ -326,8 +327,9 @@ def kill_students(spawned, kill_all):
         except ChildProcessError:
             pass
         if not kill_all or not others_alive(me):
-            return
+            return True
         time.sleep(0.001)
+    return False
 
 
 def others_alive(me):

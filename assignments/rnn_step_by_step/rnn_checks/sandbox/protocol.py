@@ -16,6 +16,7 @@ it by path (see child.py).
 """
 import builtins
 import json
+import math
 import struct
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ MAX_DEPTH = 32
 MAX_TEXT = 4000        # for descriptions (repr of an object); strings cross whole
 # dtype.str values accepted for arrays (native little-endian on every platform we grade on).
 ARRAY_DTYPES = {"<f8", "<f4", "<f2", "<i8", "<i4", "<i2", "|i1", "<u8", "<u4", "<u2", "|u1", "|b1"}
+DTYPES = {name: np.dtype(name) for name in ARRAY_DTYPES}
 
 
 class ProtocolError(Exception):
@@ -180,9 +182,9 @@ def decode(node, buffers, depth=0, used=None):
         if (type(index) is not int or not 0 <= index < len(buffers) or dtype not in ARRAY_DTYPES
                 or not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape)):
             raise ProtocolError("malformed array")
-        dtype = np.dtype(dtype)
+        dtype = DTYPES[dtype]
         data = buffers[index]
-        if len(data) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+        if len(data) != dtype.itemsize * math.prod(shape):
             raise ProtocolError("array size does not match its shape")
         if index in used:
             raise ProtocolError("an array buffer is used twice")
