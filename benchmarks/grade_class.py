@@ -8,7 +8,9 @@ tests/submissions/), puts them in a temporary nbgrader course
 - `python -m autograder grade-all COURSE --assignment ASSIGNMENT --jobs 2`, as one fresh
   process (start-up, workers and all included);
 - `nbgrader autograde ASSIGNMENT` over the whole course (generate_assignment runs
-  beforehand and is not timed).
+  beforehand and is not timed);
+- the floor: the same notebooks graded in the benchmark's own process with no isolation at
+  all (their definitions run there; a sample of 30, scaled), divided by 2 cores.
 
 Prints submissions per minute for both, the ratio, the peak memory of a grade-all worker
 (and of the largest process of the run), and whether both gave every student the same
@@ -35,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.floor import in_process  # noqa: E402
 from benchmarks.grade_one import PYTHON, environment, nbgrader, released_course  # noqa: E402
 from tests.submissions import HERE, notebook, write  # noqa: E402
 
@@ -95,6 +98,15 @@ def main():
         engine_scores = {row.split(",")[0]: float(row.split(",")[1]) for row in
                          (course / "engine" / "scores.csv").read_text().splitlines()[1:]}
 
+        # The floor: the same class graded in this one process without any isolation
+        # (definitions run here), a sample of it, spread over the same 2 cores.
+        sample = sorted(students)[:min(len(students), 30)]
+        start = time.perf_counter()
+        for student in sample:
+            in_process(ASSIGNMENT, course / "submitted" / student / ASSIGNMENT
+                       / f"{ASSIGNMENT}.ipynb")
+        floor = (time.perf_counter() - start) / len(sample) * len(students) / 2
+
         checked = sorted(students)[:args.nbgrader_submissions or len(students)]
         if len(checked) < len(students):  # nbgrader grades only the first N students
             for student in sorted(students)[len(checked):]:
@@ -113,7 +125,11 @@ def main():
     print(f"{'grader':<28} {'submissions':>11} {'seconds':>8} {'per minute':>10}")
     print(f"{'grade-all --jobs 2':<28} {len(students):>11} {ours:>8.1f} {our_rate:>10.1f}")
     print(f"{'nbgrader autograde':<28} {len(checked):>11} {theirs:>8.1f} {their_rate:>10.1f}")
+    print(f"{'floor (no isolation, 2 cores)':<28} {len(students):>11} {floor:>8.1f} "
+          f"{len(students) / floor * 60:>10.1f}")
     print(f"throughput ratio (grade-all / nbgrader): {our_rate / their_rate:.1f}x")
+    print(f"grade-all takes {ours / floor:.2f}x the floor ({(ours - floor) / len(students) * 2000:.0f}"
+          " ms of a core per submission above it, start-up included)")
     print(f"peak memory (resident): a grade-all worker "
           f"{worker_peak.group(1) if worker_peak else '?'} MB; the largest process of the "
           f"whole run (nbgrader's included) {nbgrader_peak:.0f} MB")

@@ -22,7 +22,10 @@ where the reference returns one of its arguments (or puts it into a cache), the 
 its own object back, so aliasing behaves as it would in one process.
 """
 import copy
+import hashlib
 import inspect
+import json
+import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,6 +236,7 @@ class Bounded:
         self.limits = {parameter: limit for parameter, limit in observation.limits.items()
                        if parameter not in self.fixed}
         self.observed = bool(observation.limits)
+        self.answers = Answers()
 
     def answer(self, args, kwargs):
         if not self.observed:
@@ -251,10 +255,62 @@ class Bounded:
                 raise Refused(f"the grader answers {self.name} here only for arguments shaped "
                               f"like a correct solution's ({parameter} {problem}), so your own "
                               f"{self.name} answered a call")
-        result = self.function(**called)
-        # All of `called` goes back (an unchanged value is written back as it was), which
-        # costs less than finding what changed, on every call of a training run.
-        return _answer(self.signature, args, kwargs, [None, result, called, aliases(result, called)])
+        key = Answers.key(called)
+        record = self.answers.get(key)
+        if record is None:
+            before = random_state()
+            result = self.function(**called)
+            # All of `called` goes back (an unchanged value is written back as it was), which
+            # costs less than finding what changed, on every call of a training run.
+            record = [None, result, called, aliases(result, called)]
+            if random_state() == before:
+                self.answers.put(key, record)  # drew no random numbers: same call, same answer
+        return _answer(self.signature, args, kwargs, record)
+
+
+class Answers:
+    """One stand-in's answers by the exact bytes of the call, kept while every stand-in's
+    together stay within BUDGET bytes, and then no more (no eviction: a training run asks in
+    order, and each student asks the same first calls). A correct model repeats the
+    reference's own calls step for step, so the reference's side of a training run is
+    computed once per worker, not once per student."""
+    BUDGET = 128 << 20
+    used = 0  # by all of this process
+
+    def __init__(self):
+        self.stored = {}
+
+    @staticmethod
+    def key(called):
+        buffers = []
+        header = json.dumps(protocol.encode(called, buffers), sort_keys=True).encode()
+        digest = hashlib.blake2b(header, digest_size=32)
+        for buffer in buffers:
+            digest.update(len(buffer).to_bytes(8, "little"))
+            digest.update(buffer)
+        return digest.digest()
+
+    def get(self, key):
+        return self.stored.get(key)
+
+    def put(self, key, record):
+        size = sum(len(buffer) for buffer in encoded_buffers(record[1:3])) + 1000
+        if Answers.used + size <= self.BUDGET:
+            self.stored[key] = record
+            Answers.used += size
+
+
+def encoded_buffers(value):
+    buffers = []
+    protocol.encode(value, buffers)
+    return buffers
+
+
+def random_state():
+    """Where NumPy's and Python's global random generators are: an answer that moved them
+    drew random numbers, and another call would get others."""
+    _, key, position, has_gauss, gauss = np.random.get_state()
+    return int(key[0]), position, has_gauss, gauss, random.getstate()
 
 
 def holds_arrays(value):
