@@ -59,6 +59,11 @@ PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 HASHED_NAME = re.compile(r".*--[0-9a-f]{16}")   # what file_name makes of any other ID
 
 
+class Abandoned(Exception):
+    """Raised by a worker when the run cannot go on (its cluster is gone): the submission
+    it was grading is not recorded, and grade_all stops as if interrupted."""
+
+
 def find_submissions(path, assignment):
     """{student: notebook path} from nbgrader's layout or a flat folder of notebooks.
 
@@ -140,12 +145,15 @@ class Outputs:
         return self.folder / "results" / f"{file_name(student)}.json"
 
     def graded(self, student, digest):
-        """The stored results for this exact submission, or None."""
+        """The stored results for this exact submission, or None (also where grading it
+        failed for a reason not the student's: --resume tries it again)."""
         try:
             data = json.loads(self.results(student).read_text())
         except (OSError, ValueError):
             return None
-        return data if data.get("extra_data", {}).get("submission_sha256") == digest else None
+        retry = str(data.get("output", "")).startswith((STOPPED[:40], GRADER_FAILED[:40]))
+        same = data.get("extra_data", {}).get("submission_sha256") == digest
+        return data if same and not retry else None
 
     def write(self, student, report):
         report.write(self.results(student))
@@ -303,6 +311,9 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
                 done.begin(task["student"])
                 try:
                     finished.put((task, *graded(worker, task)))
+                except Abandoned as why:
+                    finished.put((None, why, None))
+                    break
                 except Exception as error:
                     finished.put((task, failed(task, error), None))
             worker.stop()
@@ -320,6 +331,8 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
                         break
                     except queue.Empty:
                         done.tick()
+                if task is None:  # a worker abandoned the run (`report` says why)
+                    raise report
                 peaks += [peak] if peak else []
                 for _attempt in range(2):  # the report, or else the zero report of its failure
                     try:

@@ -119,6 +119,9 @@ def grade_command(args):
     if Path(args.submission).is_dir():  # a class: the same as grade-all
         args.submissions, args.resume = args.submission, False
         return grade_all_command(args)
+    if args.scheduler:
+        raise BadInput("--scheduler grades a class: give a folder of submissions, or grade "
+                       "this one notebook without it")
     if args.submission.endswith(("/", os.sep)):  # a folder was meant
         raise BadInput(f"no such folder: {args.submission}")
     args.output = args.output or "results.json"
@@ -162,7 +165,7 @@ def grade_command(args):
 
 
 def grade_all_command(args):
-    from .batch import class_junit, find_submissions, grade_all
+    from .batch import Abandoned, class_junit, find_submissions, grade_all
     if not os.path.exists(args.submissions):
         raise BadInput(f"no such folder: {args.submissions}")
     submissions = find_submissions(args.submissions, args.assignment)
@@ -173,12 +176,19 @@ def grade_all_command(args):
     check_writable(output, folder=True)
     if args.junit:
         check_writable(args.junit)
+    graders = cluster(args) if args.scheduler else None
     try:
         reports = grade_all(submissions, args.assignment, output, args.jobs, args.resume,
-                            args.timeout)
+                            args.timeout, graders=graders)
+    except Abandoned as why:
+        raise BadInput(f"{why}: what was graded is kept in {output}; run the same command "
+                       "with --resume to grade the rest") from None
     except KeyboardInterrupt:
         sys.exit(f"\ninterrupted: what was graded is kept in {output}; run the same command "
                  "with --resume to grade the rest")
+    finally:
+        if graders is not None:
+            graders.close()
     if args.junit:
         write_file(args.junit, lambda path: replace_atomically(
             path, class_junit(args.assignment, reports) + b"\n"))
@@ -193,6 +203,16 @@ def grade_all_command(args):
                   + ", ".join(f"{one_line(s)} ({points(reports[s].score)})" for s in below)
                   + "; exit code 1")
             sys.exit(1)
+
+
+def cluster(args):
+    """The Dask cluster at --scheduler, connected, with a worker; or BadInput saying why not.
+    --jobs, if given, caps how many submissions it grades at once."""
+    from .cluster import Cluster, ClusterError
+    try:
+        return Cluster(args.scheduler, args.assignment, args.timeout, most=args.jobs)
+    except ClusterError as error:
+        raise BadInput(str(error)) from None
 
 
 def release_command(args):
@@ -257,6 +277,14 @@ def add_grading_options(parser, jobs):
                         "below X, after writing every file")
 
 
+def add_scheduler(parser):
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="grade the class on a Dask cluster: the address of a running "
+                        "Dask scheduler, e.g. tcp://127.0.0.1:8786; each submission becomes a "
+                        "task, and every output is still written here (see README, "
+                        "\"Grading on a cluster\"; needs the cluster extra)")
+
+
 def build_parser(prog=None):
     """The command line. prog: what the user typed (default: the script's name)."""
     prog = prog or Path(sys.argv[0]).name
@@ -286,6 +314,7 @@ def build_parser(prog=None):
                        "folder, default grades/ASSIGNMENT)")
     add_grading_options(grade, "exercises graded in parallel (default: the number of cores; "
                         "for a folder, submissions)")
+    add_scheduler(grade)
 
     batch = command("grade-all", grade_all_command, "grade a class in parallel: nbgrader's "
                     "submitted/ layout or a folder of notebooks",
@@ -297,7 +326,9 @@ def build_parser(prog=None):
                        help="output folder (default grades/ASSIGNMENT)")
     batch.add_argument("--resume", action="store_true",
                        help="skip submissions whose results are already written and unchanged")
-    add_grading_options(batch, "submissions graded in parallel (default: the number of cores)")
+    add_grading_options(batch, "submissions graded in parallel (default: the number of cores; "
+                        "with --scheduler, every worker thread)")
+    add_scheduler(batch)
 
     release = command("release", release_command, "regenerate an assignment from solutions/ "
                       "and release it with nbgrader", "rnn_step_by_step --check")

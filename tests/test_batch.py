@@ -217,6 +217,9 @@ def test_a_submission_that_kills_its_grader_costs_only_itself(tmp_path, monkeypa
     assert killer["score"] == 0 and "grading stopped unexpectedly" in killer["output"]
     assert results(tmp_path / "grades", "good")["score"] == 100
     assert results(tmp_path / "grades", "later")["score"] == 100
+    # Not the student's fault, so --resume tries that one again (and only that one).
+    again = grade_all(flat, tmp_path / "grades", "--resume", jobs=1)
+    assert again.returncode == 0 and "3 submissions (1 graded now" in again.stdout
 
 
 def test_grade_given_a_folder_grades_the_class_with_junit_and_min_score(tmp_path):
