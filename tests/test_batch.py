@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from autograder.batch import find_submissions
+from autograder.frontends.batch import find_submissions
 from tests.submissions import HERE, functions, notebook, write
 
 ASSIGNMENT = "rnn_step_by_step"
@@ -206,7 +206,7 @@ def test_a_submission_that_kills_its_grader_costs_only_itself(tmp_path, monkeypa
         import os, signal
         def softmax(x):
             pid = os.getpid()
-            while b"autograder.batch" not in open(f"/proc/{pid}/cmdline", "rb").read():
+            while b"autograder.frontends.batch" not in open(f"/proc/{pid}/cmdline", "rb").read():
                 pid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
             os.kill(pid, signal.SIGKILL)  # the worker, however many processes lie between
         """), flat / "killer.ipynb")

@@ -16,7 +16,7 @@ from tests.submissions import HERE, ROOT, notebook, write
 
 ASSIGNMENT = "rnn_step_by_step"
 EXAMPLES = HERE / ASSIGNMENT
-WORKFLOW = ROOT / "autograder" / "platforms" / "github-classroom.yml"
+WORKFLOW = ROOT / "autograder" / "frontends" / "platforms" / "github-classroom.yml"
 
 
 def grade(submission, folder, *extra):

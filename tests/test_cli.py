@@ -205,7 +205,7 @@ def commands(parser):
 @pytest.mark.parametrize("command", ["grade", "grade-all", "release", "nbgrader", "gradescope",
                                      "demo"])
 def test_every_argument_has_help_and_every_command_an_example(command):
-    from autograder.cli import build_parser
+    from autograder.frontends.cli import build_parser
     parser = build_parser("rnn-kit")
     sub = commands(parser)[command]
     assert [action.dest for action in parser._actions + sub._actions if not action.help] == []

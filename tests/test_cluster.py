@@ -149,8 +149,8 @@ def totals(output):
 
 
 def test_the_driver_alone_imports_distributed():
-    done = subprocess.run([sys.executable, "-c", "import sys, autograder, autograder.cli, "
-                           "autograder.batch, autograder.grade; "
+    done = subprocess.run([sys.executable, "-c", "import sys, autograder, autograder.frontends.cli, "
+                           "autograder.frontends.batch, autograder.grade; "
                            "print(sorted({'distributed', 'dask'} & set(sys.modules)))"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "[]", done.stderr
@@ -210,7 +210,7 @@ def test_an_unreachable_scheduler_costs_one_line_and_exit_code_2(tmp_path):
 
 def test_without_distributed_one_sentence_names_the_extra(tmp_path):
     folder = small_class(tmp_path / "class")
-    code = ("import sys; sys.modules['distributed'] = None; from autograder.cli import main; "
+    code = ("import sys; sys.modules['distributed'] = None; from autograder.frontends.cli import main; "
             f"main(['grade-all', {str(folder)!r}, '{ASSIGNMENT}', '--output', "
             f"{str(tmp_path / 'out')!r}, '--scheduler', 'tcp://127.0.0.1:8786'])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -220,7 +220,7 @@ def test_without_distributed_one_sentence_names_the_extra(tmp_path):
 
 
 def test_a_scheduler_without_workers_or_with_a_worker_that_cannot_grade(tmp_path):
-    from autograder.cluster import Cluster, ClusterError
+    from autograder.frontends.cluster import Cluster, ClusterError
     address = f"tcp://127.0.0.1:{free_port()}"
     processes = [scheduler(address.rsplit(":", 1)[1], tmp_path / "scheduler.log")]
     try:

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from autograder.exercises import ASSIGNMENTS
-from autograder.gradescope import build
+from autograder.frontends.gradescope import build
 from tests.submissions import HERE, ROOT
 
 # Gradescope's results.json, as documented in its autograder specifications.

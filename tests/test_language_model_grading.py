@@ -13,7 +13,7 @@ from autograder.extract import definitions
 from autograder.notebook import KernelSession
 from autograder.read import Cell
 from autograder.reference import SolutionReference
-from autograder.release import generated_cells
+from autograder.frontends.release import generated_cells
 from autograder.sandbox import protocol
 from autograder.sandbox.runner import SandboxSession
 from tests.submissions import HERE, ROOT, functions

@@ -124,5 +124,5 @@ def test_a_correct_answer_is_never_named():
 
 @pytest.mark.parametrize("name", CATALOGUED)
 def test_the_gradescope_zip_carries_the_catalogue(name):
-    from autograder.gradescope import course_files
+    from autograder.frontends.gradescope import course_files
     assert f"solutions/mistakes/{name}.py" in course_files(name)

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from autograder import exercises
-from autograder.release import function_parts
+from autograder.frontends.release import function_parts
 import pytest
 
 from tests.submissions import ROOT, release_notebook
@@ -101,7 +101,7 @@ def nudged(entry, factor):
 def test_public_cases_compare_with_a_tolerance(tmp_path):
     """Another CPU may compute the last bit differently (AVX-512 did, in the LSTM): that is
     no drift, and regenerating keeps the committed text; a real change is drift."""
-    from autograder.release import public_text, same_public_case
+    from autograder.frontends.release import public_text, same_public_case
     path = ROOT / "autograder" / "public" / "rnn_step_by_step.json"
     committed = json.loads(path.read_text())
     entry = committed["lstm_cell_backward"]

@@ -94,7 +94,7 @@ def test_the_release_folder_holds_the_engine_and_public_cases_only(assignment):
     """Its copy of the checks is the kit's own public engine, byte for byte (the modules a
     check needs, this assignment's spec and public cases): no solutions, no hidden case.
     (test_release checks that the notebook's code holds no solution.)"""
-    from autograder.release import CHECK_MODULES, CHECKS
+    from autograder.frontends.release import CHECK_MODULES, CHECKS
     folder = ROOT / "release" / assignment / CHECKS
     found = {str(p.relative_to(folder)) for p in folder.rglob("*")
              if p.is_file() and "__pycache__" not in p.parts}

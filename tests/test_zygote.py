@@ -8,12 +8,16 @@ zygote, must find what a first student finds. Each test checks that the zygote r
 reused (the same process forked both), so none passes by starting afresh. Every mode of
 isolation this machine has, as in test_isolation.py."""
 import os
+import subprocess
+import sys
+import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
-from autograder.batch import grade_all
+from autograder.frontends.batch import grade_all
 from autograder.grade import grade_submission
 from autograder.sandbox.runner import Limits, SandboxSession, Zygote, zygote
 from tests.submissions import notebook, write
@@ -239,3 +243,18 @@ def test_a_zygote_of_another_mode_is_not_reused(monkeypatch):
     finally:
         monkeypatch.undo()
         isolation.cache_clear()
+
+
+def test_a_class_run_leaves_no_scratch_folder_behind(tmp_path):
+    """Each worker's zygote has a scratch folder; the workers end cleanly, and remove it."""
+    class_folder = tmp_path / "class"
+    class_folder.mkdir()
+    for name in ("a", "b", "c"):
+        write(notebook(ASSIGNMENT), class_folder / f"{name}.ipynb")
+    before = set(Path(tempfile.gettempdir()).glob("rnn-kit-student-*"))
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(class_folder),
+                           "--assignment", ASSIGNMENT, "--output", str(tmp_path / "grades"),
+                           "--jobs", "2"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "3 submissions (3 graded now" in done.stdout
+    assert set(Path(tempfile.gettempdir()).glob("rnn-kit-student-*")) - before == set()

@@ -10,6 +10,7 @@ Where bubblewrap runs, the child also gets its own user, PID, network and IPC na
 and sees only the Python installation and a scratch folder: not the course directory,
 solutions/ or any results file. Its whole process tree dies with it.
 """
+import atexit
 import contextlib
 import functools
 import itertools
@@ -178,8 +179,10 @@ def scratch_folder(uid):
     scratch = tempfile.mkdtemp(prefix="rnn-kit-student-")
     code = Path(scratch, ".sandbox")
     code.mkdir()
+    os.chmod(code, 0o755)  # the umask may be 077
     for source in (CHILD, PROTOCOL):
-        shutil.copy(source, code / source.name)
+        shutil.copyfile(source, code / source.name)
+        os.chmod(code / source.name, 0o644)  # whatever the course's modes: readable, not writable
     if uid is not None:
         os.chown(scratch, uid, uid)
     return scratch
@@ -317,6 +320,8 @@ class Forked:
 
 
 _zygotes = threading.local()
+_started = []  # every zygote of this process, closed at exit (its scratch folder removed)
+atexit.register(lambda: [started.close() for started in _started])
 
 
 def zygote():
@@ -327,6 +332,7 @@ def zygote():
         if current is not None:
             current.close()
         current = _zygotes.zygote = Zygote()
+        _started[:] = [started for started in _started if not started.lost] + [current]
     return current
 
 

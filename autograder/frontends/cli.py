@@ -15,8 +15,8 @@ import traceback
 from contextlib import suppress
 from pathlib import Path
 
-from . import exercises
-from .report import one_line, points, replace_atomically
+from .. import exercises
+from ..report import one_line, points, replace_atomically
 
 ASSIGNMENTS = ", ".join(exercises.ASSIGNMENTS)
 
@@ -45,7 +45,7 @@ def version():
         return importlib.metadata.version("rnn-kit")
     except importlib.metadata.PackageNotFoundError:
         with suppress(OSError, AttributeError):
-            text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+            text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
             return re.search(r'^version\s*=\s*"([^"]+)"', text, re.M).group(1)
     return "(version unknown)"
 
@@ -98,7 +98,7 @@ def assignment_of(path):
     """The assignment a notebook belongs to, judged by its cells' nbgrader grade_ids: the
     one with the largest share of its exercises there, if at least half; else None (not
     readable, no nbgrader metadata left, or no clear winner)."""
-    from .read import NotebookError, read_notebook
+    from ..read import NotebookError, read_notebook
     try:
         ids = {cell.grade_id for cell in read_notebook(path)}
     except NotebookError:
@@ -114,8 +114,8 @@ def assignment_of(path):
 
 def grade_command(args):
     from .batch import GRADER_FAILED, failure_report
-    from .grade import grade_submission
-    from .sandbox.runner import Limits
+    from ..grade import grade_submission
+    from ..sandbox.runner import Limits
     if Path(args.submission).is_dir():  # a class: the same as grade-all
         args.submissions, args.resume = args.submission, False
         return grade_all_command(args)
@@ -244,8 +244,8 @@ def gradescope_command(args):
 
 def demo_command(args):
     """Grade the bundled example submissions and print a table for each."""
-    from .grade import grade_submission
-    from .reference import course_directory
+    from ..grade import grade_submission
+    from ..reference import course_directory
     check_writable(args.output, folder=True)
     for assignment in exercises.ASSIGNMENTS:
         folder = course_directory() / "tests" / "submissions" / assignment

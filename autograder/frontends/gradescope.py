@@ -11,9 +11,9 @@ import json
 import zipfile
 from pathlib import Path
 
-from . import exercises
-from .grade import release_notebook
-from .reference import PACKAGE, PUBLIC, course_directory
+from .. import exercises
+from ..grade import release_notebook
+from ..reference import PACKAGE, PUBLIC, course_directory
 
 SETUP = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image.

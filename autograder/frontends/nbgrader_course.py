@@ -22,12 +22,12 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from . import exercises
+from .. import exercises
 from .cli import BadInput
 from .batch import find_submissions, grade_all, linked_folder
-from .notebook import feedback_text
-from .read import NotebookError, load_json, read_regular
-from .report import one_line, private_folder, replace_atomically
+from ..notebook import feedback_text
+from ..read import NotebookError, load_json, read_regular
+from ..report import one_line, private_folder, replace_atomically
 
 
 def test_cells(source_notebook):

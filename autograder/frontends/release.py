@@ -17,9 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import exercises
-from .compare import compare
-from .reference import PACKAGE, PUBLIC, SolutionReference, load_value, course_directory, public_data
+from .. import exercises
+from ..compare import compare
+from ..reference import PACKAGE, PUBLIC, SolutionReference, load_value, course_directory, public_data
 
 # The students' copy of the public checks, in each assignment folder, so that the release
 # folder alone (with NumPy) runs them: the modules a check imports, this assignment's spec

@@ -10,7 +10,7 @@ import math
 import re
 from pathlib import Path
 
-from .report import one_line
+from ..report import one_line
 
 
 def sections(report):

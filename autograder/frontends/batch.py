@@ -42,12 +42,13 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
-from . import exercises, feedback
-from .check import TestResult
-from .grade import grade_submission, zero_report
-from .read import NotebookError, read_regular
-from .report import Report, one_line, private_folder, readable, replace_atomically
-from .sandbox.runner import Limits
+from .. import exercises
+from ..pages import feedback
+from ..check import TestResult
+from ..grade import grade_submission, zero_report
+from ..read import NotebookError, read_regular
+from ..report import Report, one_line, private_folder, readable, replace_atomically
+from ..sandbox.runner import Limits
 
 WORKER_SLACK = 60.0   # seconds a worker may take beyond its submission's time limits
 SLOW = 5.0            # seconds after which the progress bar names the submission it waits on
@@ -186,7 +187,8 @@ def grade_one(task, assignment_name, seconds):
                                 GRADER_FAILED.format(type(error).__name__))
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"student": task["student"], "seconds": time.monotonic() - started,
-            "worker_peak_mb": usage / 1024, "results": report.to_gradescope()}
+            "worker_peak_mb": usage / 1024, "results": report.to_gradescope(),
+            "pictures": [test.pictures for test in report.tests]}  # for the feedback page
 
 
 def record(outputs, student, report, digest):
@@ -195,7 +197,7 @@ def record(outputs, student, report, digest):
 
 
 def worker_main(assignment_name, seconds):
-    """`python -m autograder.batch ASSIGNMENT SECONDS`: grade the tasks read from stdin (one
+    """`python -m autograder.frontends.batch ASSIGNMENT SECONDS`: grade the tasks read from stdin (one
     JSON line each) and answer each with one JSON line (grade_one's reply)."""
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything printed while grading goes to the log, not into the replies
@@ -208,7 +210,7 @@ class Worker:
     """A worker process, restarted when it dies."""
 
     def __init__(self, assignment, seconds, log):
-        self.command = [sys.executable, "-m", "autograder.batch", assignment, str(seconds)]
+        self.command = [sys.executable, "-m", "autograder.frontends.batch", assignment, str(seconds)]
         self.log = log
         self.process = None
 
@@ -231,10 +233,20 @@ class Worker:
                     return json.loads(line)
         except (OSError, ValueError):
             pass
-        self.stop()
+        self.kill()
         return None
 
     def stop(self):
+        """End the worker when the run is done: it finishes, so its zygote cleans up."""
+        if self.process is not None:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=10)
+                self.process = None
+            except (OSError, subprocess.TimeoutExpired):
+                self.kill()
+
+    def kill(self):
         if self.process is not None:
             self.process.kill()
             self.process.wait()
@@ -298,6 +310,8 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
                 report, peak = failure_report(assignment, STOPPED), None
             else:
                 report, peak = report_from_json(reply["results"]), reply["worker_peak_mb"]
+                for test, pictures in zip(report.tests, reply.get("pictures", [])):
+                    test.pictures = pictures
             record(outputs, task["student"], report, task["sha256"])
             return report, peak
 

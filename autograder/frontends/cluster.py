@@ -18,7 +18,7 @@ decides every score's fate, exactly as in a local run: the cluster only computes
   flight, so that `--resume` grades them and the rest once the scheduler is back.
 
 Only this module imports `distributed` (`pip install -e ".[cluster]"`): the grading core,
-and the workers' side of a task (autograder.batch), never do.
+and the workers' side of a task (autograder.frontends.batch), never do.
 """
 import gc
 import hashlib
@@ -27,8 +27,8 @@ import time
 import warnings
 
 from . import batch
-from .read import NotebookError, read_regular
-from .reference import course_directory
+from ..read import NotebookError, read_regular
+from ..reference import course_directory
 
 WORKERS_SECONDS = 60.0   # for at least one worker to be there
 REPLY_KEYS = ("student", "seconds", "worker_peak_mb", "results")
