@@ -305,10 +305,10 @@ class Forked:
     def __init__(self, zygote, pid):
         self.zygote, self.pid, self.returncode = zygote, pid, None
 
-    def wait(self, timeout=None):
+    def wait(self, timeout):
         if self.returncode is None:
-            self.returncode = self.zygote.wait(timeout if timeout is not None else 1e9)
-            if self.returncode is None and timeout is not None:
+            self.returncode = self.zygote.wait(min(timeout, Zygote.SECONDS / 2))
+            if self.returncode is None:
                 raise subprocess.TimeoutExpired("student's process", timeout)
         return self.returncode
 
