@@ -42,6 +42,10 @@ def only_failing(report):
     ("while True: pass", "did not finish within 3 s"),
     ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", "SIGSEGV"),
     ("return [0] * 10**9", "MemoryError (your code ran out of its memory limit"),  # ~8 GB
+    # Its channel to the grader closed: the process cannot answer, and says so by its status
+    # (not "sys.exit or os._exit?", which would blame what the code did not do).
+    ("import os; os.closerange(3, 1024); return da_next",
+     "stopped while answering the grader (status 70)"),
 ])
 def test_a_failing_process_costs_one_exercise(tmp_path, body, message):
     report = grade_with(tmp_path, f"""

@@ -27,6 +27,7 @@ import protocol  # noqa: E402  (loaded by path on purpose)
 del sys.path[0]
 
 MAX_PRINTED = 2000
+FAILED = 70  # the exit status of a student's process that failed while serving the grader
 MISSING = object()
 
 
@@ -243,8 +244,8 @@ def start(read_fd, write_fd, memory_bytes, cpu_seconds, processes):
         os.set_inheritable(fd, False)
     try:
         Child(read_fd, write_fd).serve()
-    except BaseException:
-        pass
+    except BaseException:  # not a clean end: say so with the status, not as a sys.exit
+        os._exit(FAILED)
     os._exit(0)
 
 

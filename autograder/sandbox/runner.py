@@ -35,6 +35,7 @@ from ..standins import Refused
 __all__ = ["Limits", "Outcome", "SandboxFailure", "SandboxSession", "isolation"]
 
 CHILD = Path(__file__).with_name("child.py")
+FAILED = 70  # child.FAILED: the child is not imported here (it runs only in students' processes)
 PROTOCOL = Path(__file__).with_name("protocol.py")
 # /etc/alternatives: Debian's shared libraries (libblas for its NumPy) are found through it.
 SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ld.so.cache")
@@ -538,6 +539,10 @@ class SandboxSession:
             hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed; memory?)",
                     "SIGSEGV": " (crashed)"}.get(name, "")
             return f"the process running your code was ended by {name}{hint}"
+        if code == FAILED:
+            return ("the process running your code stopped while answering the grader (status "
+                    f"{FAILED}): your code closed or filled its channel, or the machine ran short "
+                    "of memory or processes; if it repeats, tell the course staff")
         return f"the process running your code exited (status {code}): sys.exit or os._exit?"
 
     def _call(self, header, value, standins):
