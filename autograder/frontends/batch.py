@@ -1,12 +1,14 @@
 """Grading a whole class: `python -m autograder grade-all SUBMISSIONS --assignment NAME`.
 
-Submissions are graded in parallel by long-lived worker processes, each of which keeps the
-reference and its cases in memory (`grade.prepared`). A worker grades one submission at a
-time with the usual sandboxed engine and writes that student's results as soon as they are
-known, so an interrupted run loses nothing and `--resume` skips what is already graded.
-A worker that dies or stops answering (a grader bug, or a student's process that escaped a
-weak isolation mode and killed it) costs that one submission: it is recorded with a reason
-and a fresh worker takes the next one.
+Submissions are graded in parallel by long-lived worker processes (or Dask workers, see
+cluster.py), each of which keeps the reference and its cases in memory (`grade.prepared`)
+and forks students' processes from its zygote (sandbox/runner.py). A worker grades one
+submission at a time with the usual sandboxed engine and replies with the results; this
+process writes that student's files as soon as they arrive, so an interrupted run loses
+nothing and `--resume` skips what is already graded. A worker that dies or stops answering
+(a grader bug, or a student's process that escaped a weak isolation mode and killed it)
+costs that one submission: it is recorded with a reason, a fresh worker takes the next
+one, and `--resume` tries that submission again.
 
 Outputs, under the output folder, readable by their owner only:
     results/<student>.json    Gradescope's format, plus the submission's SHA-256
