@@ -94,7 +94,8 @@ def main():
         ours = time.perf_counter() - start
         if done.returncode != 0:
             raise SystemExit(f"grade-all failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-        worker_peak = re.search(r"worker peak memory (\d+) MB", done.stdout)
+        worker_peak = re.search(r"worker peak memory (\d+) MB, a student's process up to "
+                                r"(\d+) MB", done.stdout)
         engine_scores = {row.split(",")[0]: float(row.split(",")[1]) for row in
                          (course / "engine" / "scores.csv").read_text().splitlines()[1:]}
 
@@ -131,7 +132,8 @@ def main():
     print(f"grade-all takes {ours / floor:.2f}x the floor ({(ours - floor) / len(students) * 2000:.0f}"
           " ms of a core per submission above it, start-up included)")
     print(f"peak memory (resident): a grade-all worker "
-          f"{worker_peak.group(1) if worker_peak else '?'} MB; the largest process of the "
+          f"{worker_peak.group(1) if worker_peak else '?'} MB, a student's process up to "
+          f"{worker_peak.group(2) if worker_peak else '?'} MB; the largest process of the "
           f"whole run (nbgrader's included) {nbgrader_peak:.0f} MB")
     print(f"scores agree on {len(checked) - len(disagree)} of {len(checked)} submissions"
           + (f"; differ: {disagree[:10]}" if disagree else ""))

@@ -8,6 +8,7 @@ zygote, must find what a first student finds. Each test checks that the zygote r
 reused (the same process forked both), so none passes by starting afresh. Every mode of
 isolation this machine has, as in test_isolation.py."""
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -258,3 +259,24 @@ def test_a_class_run_leaves_no_scratch_folder_behind(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "3 submissions (3 graded now" in done.stdout
     assert set(Path(tempfile.gettempdir()).glob("rnn-kit-student-*")) - before == set()
+
+
+def test_the_summary_reports_the_largest_students_process(tmp_path):
+    """The zygote waits for every student's process and its forks: their peak memory is
+    measured, so one that holds 320 MB shows."""
+    class_folder = tmp_path / "class"
+    class_folder.mkdir()
+    write(notebook(ASSIGNMENT), class_folder / "small.ipynb")
+    hostile(class_folder, """
+        def softmax(x):
+            held = np.ones(40_000_000)  # 320 MB, touched
+            e = np.exp(x - x.max(axis=0, keepdims=True))
+            return e / e.sum(axis=0, keepdims=True) + 0 * held[0]
+        """).rename(class_folder / "large.ipynb")
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(class_folder),
+                           "--assignment", ASSIGNMENT, "--output", str(tmp_path / "grades"),
+                           "--jobs", "1"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    worker, student = map(int, re.search(r"worker peak memory (\d+) MB, a student's process "
+                                         r"up to (\d+) MB", done.stdout).groups())
+    assert 320 <= student < 2048 and worker < 320

@@ -50,7 +50,7 @@ from ..check import TestResult
 from ..grade import grade_submission, zero_report
 from ..read import NotebookError, read_regular
 from ..report import Report, one_line, private_folder, readable, replace_atomically
-from ..sandbox.runner import Limits
+from ..sandbox.runner import Limits, students_peak_mb
 
 WORKER_SLACK = 60.0   # seconds a worker may take beyond its submission's time limits
 SLOW = 5.0            # seconds after which the progress bar names the submission it waits on
@@ -189,7 +189,8 @@ def grade_one(task, assignment_name, seconds):
                                 GRADER_FAILED.format(type(error).__name__))
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"student": task["student"], "seconds": time.monotonic() - started,
-            "worker_peak_mb": usage / 1024, "results": report.to_gradescope(),
+            "worker_peak_mb": usage / 1024, "students_peak_mb": students_peak_mb(),
+            "results": report.to_gradescope(),
             "pictures": [test.pictures for test in report.tests]}  # for the feedback page
 
 
@@ -311,7 +312,8 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
             if reply is None:  # the worker died or hung: this submission only
                 report, peak = failure_report(assignment, STOPPED), None
             else:
-                report, peak = report_from_json(reply["results"]), reply["worker_peak_mb"]
+                report = report_from_json(reply["results"])
+                peak = reply["worker_peak_mb"], reply.get("students_peak_mb", 0)
                 for test, pictures in zip(report.tests, reply.get("pictures", [])):
                     test.pictures = pictures
             record(outputs, task["student"], report, task["sha256"])
@@ -461,7 +463,8 @@ def summary(assignment, reports, elapsed, graded, peaks):
     totals = [report.score / report.max_score * 100 for report in reports.values()]
     lines = [f"{assignment.name}: {len(reports)} submissions ({graded} graded now in "
              f"{elapsed:.1f} s" + (f", {graded / elapsed * 60:.0f} per minute" if graded else "")
-             + (f", worker peak memory {max(peaks):.0f} MB" if peaks else "") + ")"]
+             + (f", worker peak memory {max(p[0] for p in peaks):.0f} MB, a student's process "
+                f"up to {max(p[1] for p in peaks):.0f} MB" if peaks else "") + ")"]
     if not totals:
         return lines[0]
     lines.append(f"mean {statistics.mean(totals):.1f}%, median {statistics.median(totals):.1f}%")

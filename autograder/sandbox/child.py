@@ -259,6 +259,7 @@ def zygote_main(control_fd, kill_all):
     process a student started (however detached) and nothing else; otherwise (no
     isolation) each student's process leads a session of its own, and that is killed."""
     import ctypes
+    import resource
     import socket
     import numpy  # noqa: F401  (the point of a zygote: imported once, before any fork)
 
@@ -307,7 +308,9 @@ def zygote_main(control_fd, kill_all):
             clean = all([wipe(folder, keep) for folder in (scratch, *shared)]) and clean
             if kill_all:
                 remove_ipc(libc)
-            answer({"op": "clean" if clean else "not clean"})
+            # The largest student's process so far (each was waited for, with its forks).
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            answer({"op": "clean" if clean else "not clean", "students_peak_kb": peak})
 
 
 def kill_students(group, kill_all):

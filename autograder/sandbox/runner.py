@@ -250,7 +250,7 @@ class Zygote:
         finally:
             theirs.close()
         self.control.settimeout(self.SECONDS)
-        self.lost = False
+        self.lost, self.students_peak_kb = False, 0
 
     def _ask(self, request, fds=()):
         if self.lost:
@@ -285,10 +285,13 @@ class Zygote:
     def reset(self):
         """Kill every student process and wipe; a zygote that cannot is closed."""
         try:
-            if self._ask({"op": "reset"}).get("op") != "clean":
-                self.close()
+            reply = self._ask({"op": "reset"})
         except ZygoteLost:
-            pass
+            return
+        if type(reply.get("students_peak_kb")) is int:
+            self.students_peak_kb = max(self.students_peak_kb, reply["students_peak_kb"])
+        if reply.get("op") != "clean":
+            self.close()
 
     def alive(self):
         return not self.lost and self.process.poll() is None
@@ -325,6 +328,11 @@ _started = []  # every zygote of this process, closed at exit (its scratch folde
 atexit.register(lambda: [started.close() for started in _started])
 
 
+def students_peak_mb():
+    """The resident memory of the largest student's process this process's zygotes saw."""
+    return max([started.students_peak_kb for started in _started], default=0) / 1024
+
+
 def zygote():
     """This thread's zygote (a grading worker's), started on first use and again once lost
     or when the isolation mode changed."""
@@ -334,6 +342,7 @@ def zygote():
             current.close()
         current = _zygotes.zygote = Zygote()
         _started[:] = [started for started in _started if not started.lost] + [current]
+        current.students_peak_kb = max([s.students_peak_kb for s in _started], default=0)
     return current
 
 
