@@ -277,6 +277,66 @@ def test_a_lost_scheduler_stops_the_run_and_resume_grades_the_rest(cluster, tmp_
         {f"slow{number}": 100 for number in range(6)}
 
 
+def join_mid_run(cluster, tmp_path, env=None):
+    """Grade 8 slow notebooks with --jobs 8 on the two workers, start a third worker 2 s in;
+    returns (the finished run, its stdout, stderr, the third worker's address, the tasks'
+    stream from the scheduler)."""
+    address, client, _ = cluster
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for number in range(8):  # each loads for 3 s: most still wait when the third joins
+        write(SLOW, folder / f"slow{number}.ipynb")
+    before = set(client.scheduler_info()["workers"])
+    client.get_task_stream()  # the scheduler records the task stream from now on
+    started = time.time()
+    run = grade_all(folder, tmp_path / "remote", "--scheduler", address, "--jobs", "8",
+                    wait=False)
+    late = None
+    try:
+        time.sleep(2)
+        late = worker(address, tmp_path / "late.log", tmp_path / "scratch", env)
+        client.wait_for_workers(3, timeout=60)
+        joined = next(iter(set(client.scheduler_info()["workers"]) - before))
+        stdout, stderr = run.communicate(timeout=300)
+        stream = client.get_task_stream(start=started)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        if late is not None:
+            kill(late)
+    client.wait_for_workers(2, timeout=60)
+    return run, stdout, stderr, joined, stream
+
+
+def test_a_worker_that_joins_mid_run_takes_submissions_from_the_queue(cluster, tmp_path):
+    """--jobs beyond the worker threads at connect time, as while Slurm jobs still start:
+    the extra submissions wait in the scheduler's queue and a worker that joins takes some."""
+    run, stdout, stderr, joined, stream = join_mid_run(cluster, tmp_path)
+    assert run.returncode == 0, stderr
+    assert "8 submissions (8 graded now" in stdout
+    assert any(entry["worker"] == joined for entry in stream), stream
+    assert {student: data["score"] for student, data in results(tmp_path / "remote").items()} \
+        == {f"slow{number}": 100 for number in range(8)}
+
+
+def test_a_worker_that_joins_without_the_solutions_stops_the_run(cluster, tmp_path):
+    """The check made at connect time is made again by every task: a worker that joins
+    later and would grade with other (or no) reference solutions stops the run with one
+    line, and --resume grades the rest."""
+    empty = tmp_path / "course"
+    empty.mkdir()
+    run, stdout, stderr, joined, stream = join_mid_run(
+        cluster, tmp_path, dict(environment(), RNN_KIT_COURSE=str(empty)))
+    assert any(entry["worker"] == joined for entry in stream), stream
+    assert run.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    line = stderr.strip().splitlines()[-1]
+    assert "a Dask worker cannot grade rnn_step_by_step: it has no reference solutions" in line
+    assert "run the same command with --resume" in line
+    graded = results(tmp_path / "remote")
+    assert all(data["score"] == 100 for data in graded.values()) and len(graded) < 8
+
+
 def executing(client):
     """{worker address: (the pid of the process that grades, not its nanny's, and the keys
     of the tasks it is running now)}."""

@@ -207,7 +207,7 @@ def grade_all_command(args):
 
 def cluster(args):
     """The Dask cluster at --scheduler, connected, with a worker; or BadInput saying why not.
-    --jobs, if given, caps how many submissions it grades at once."""
+    --jobs, if given, is how many submissions are in flight at once."""
     from .cluster import Cluster, ClusterError
     try:
         return Cluster(args.scheduler, args.assignment, args.timeout, most=args.jobs)
@@ -327,7 +327,8 @@ def build_parser(prog=None):
     batch.add_argument("--resume", action="store_true",
                        help="skip submissions whose results are already written and unchanged")
     add_grading_options(batch, "submissions graded in parallel (default: the number of cores; "
-                        "with --scheduler, every worker thread)")
+                        "with --scheduler, every worker thread at the start, and more wait in "
+                        "its queue for workers that join later)")
     add_scheduler(batch)
 
     release = command("release", release_command, "regenerate an assignment from solutions/ "

@@ -6,7 +6,8 @@ run by a worker's long-lived thread, whose sandbox zygote serves submission afte
 submission. The driver (this process) still reads every notebook, writes every output and
 decides every score's fate, exactly as in a local run: the cluster only computes replies.
 
-- `lanes`: every worker thread at connect time, so each thread has one submission at a time;
+- `lanes`: every worker thread at connect time, so each thread has one submission at a time,
+  or --jobs (workers that join later take the submissions waiting in the scheduler's queue);
 - a notebook the driver refuses to read (a symlink, a FIFO, a huge file) is graded here,
   which needs no sandbox: the 0 and its reason, as locally;
 - a worker that dies mid-task: the scheduler runs the task again on another worker (up to
@@ -61,6 +62,14 @@ def worker_problem(assignment_name, digest):
     return None
 
 
+def grade_remotely(task, assignment_name, seconds, digest):
+    """Run on a worker for each submission: batch.grade_one's reply, or {"problem": why} if
+    this worker cannot grade as the driver would (it may have joined after the check made
+    when the driver connected)."""
+    problem = worker_problem(assignment_name, digest)
+    return {"problem": problem} if problem else batch.grade_one(task, assignment_name, seconds)
+
+
 def connect(address, seconds=None):
     """A distributed.Client on `address`, or ClusterError saying why not. seconds: how long
     to keep trying; default Dask's distributed.comm.timeouts.connect (30 s unless set, e.g.
@@ -99,9 +108,10 @@ class Cluster:
     """The `graders` of batch.grade_all on a running Dask scheduler.
 
     Raises ClusterError (one sentence) if the scheduler does not answer, no worker arrives
-    within `workers_seconds`, or a worker cannot grade this assignment. `most`: at most
-    that many submissions at once (default: one per worker thread). Close it when done (it
-    is a context manager)."""
+    within `workers_seconds`, or a worker cannot grade this assignment. `most`: how many
+    submissions are in flight (default: one per worker thread at connect time; more wait
+    in the scheduler's queue for workers that are still starting, as on Slurm). Close it
+    when done (it is a context manager)."""
 
     def __init__(self, address, assignment_name, seconds, most=None, connect_seconds=None,
                  workers_seconds=WORKERS_SECONDS):
@@ -114,7 +124,7 @@ class Cluster:
                 raise ClusterError(f"the Dask scheduler at {address} has no workers (waited "
                                    f"{workers_seconds:g} s); start some with `dask worker "
                                    f"{address} --nthreads 1`") from None
-            digest = solutions_digest(assignment_name)
+            digest = self.digest = solutions_digest(assignment_name)
             answers = self.client.run(worker_problem, assignment_name, digest,
                                       on_error="return")
             for worker, answer in sorted(answers.items()):
@@ -127,7 +137,7 @@ class Cluster:
         except BaseException:
             self.close()
             raise
-        self.lanes = max(1, min(threads, most or threads))
+        self.lanes = max(1, most or threads)
 
     def worker(self):
         """A lane's worker: the cluster itself (every lane submits to the same client)."""
@@ -145,8 +155,8 @@ class Cluster:
             if self.client.status != "running":
                 raise ConnectionError("the scheduler is lost")  # handled below
             future = self.client.submit(
-                batch.grade_one, dict(task, notebook=notebook), self.assignment_name,
-                self.seconds, pure=False)
+                grade_remotely, dict(task, notebook=notebook), self.assignment_name,
+                self.seconds, self.digest, pure=False)
             reply = future.result(timeout=max(0.0, deadline - time.monotonic()))
         except Exception:  # TimeoutError, KilledWorker, CancelledError, the scheduler lost
             if future is not None:
@@ -158,6 +168,9 @@ class Cluster:
                 raise batch.Abandoned(f"the connection to the Dask scheduler at "
                                       f"{self.address} was lost") from None
             return None
+        if isinstance(reply, dict) and isinstance(reply.get("problem"), str):
+            raise batch.Abandoned(f"a Dask worker cannot grade {self.assignment_name}: "
+                                  f"{reply['problem'][:500]}")
         return reply if valid(reply, task) else None
 
     def stop(self):
