@@ -200,8 +200,8 @@ def record(outputs, student, report, digest):
 
 
 def worker_main(assignment_name, seconds):
-    """`python -m autograder.frontends.batch ASSIGNMENT SECONDS`: grade the tasks read from stdin (one
-    JSON line each) and answer each with one JSON line (grade_one's reply)."""
+    """`python -m autograder.frontends.batch ASSIGNMENT SECONDS`: grade the tasks read from
+    stdin (one JSON line each) and answer each with one JSON line (grade_one's reply)."""
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything printed while grading goes to the log, not into the replies
     for line in sys.stdin:
@@ -213,7 +213,8 @@ class Worker:
     """A worker process, restarted when it dies."""
 
     def __init__(self, assignment, seconds, log):
-        self.command = [sys.executable, "-m", "autograder.frontends.batch", assignment, str(seconds)]
+        self.command = [sys.executable, "-m", "autograder.frontends.batch", assignment,
+                        str(seconds)]
         self.log = log
         self.process = None
 
