@@ -8,7 +8,9 @@ zygote, must find what a first student finds. Each test checks that the zygote r
 reused (the same process forked both), so none passes by starting afresh. Every mode of
 isolation this machine has, as in test_isolation.py."""
 import os
+import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,22 @@ from tests.submissions import notebook, write
 from tests.test_isolation import ASSIGNMENT, MODES, hostile, mode  # noqa: F401  (the fixture)
 
 MARKER = f"rnn-kit-planted-{os.getpid()}"
+# Shared folders beyond /tmp: a world-writable one inside /tmp (created by the grader's
+# machine, not the student) with another inside it, and /run/lock where it exists.
+NESTED = f"/tmp/rnn-kit-shared-{os.getpid()}/inner"
+PLACES = (".", "/tmp", "/var/tmp", "/dev/shm", "/run/lock", NESTED)
+ADD_KEY = {"x86_64": 248, "aarch64": 217}.get(platform.machine(), -1)  # the syscall's number
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_folders():
+    """World-writable folders of the machine besides /tmp, there before grading starts
+    (the isolation probe finds them), as a course machine may have."""
+    os.makedirs(NESTED)
+    for folder in (NESTED, os.path.dirname(NESTED)):
+        os.chmod(folder, 0o777)
+    yield
+    shutil.rmtree(os.path.dirname(NESTED))
 
 # Everything a student's process might find, as plain data: what a fresh process finds is
 # the baseline every later student must match.
@@ -52,9 +70,12 @@ import numpy as np
 def observe():
     found = {{}}
     session = os.getppid()  # this exercise's fork -> the session's process -> the zygote
-    found["zygote"] = open(f"/proc/{{session}}/stat").read().rsplit(")", 1)[1].split()[1]
+    zygote = open(f"/proc/{{session}}/stat").read().rsplit(")", 1)[1].split()[1]
+    # Its pid and start time: in a PID namespace of its own a new zygote has the same pid.
+    started = open(f"/proc/{{zygote}}/stat").read().rsplit(")", 1)[1].split()[19]
+    found["zygote"] = f"{{zygote}}@{{started}}"
     found["files"] = sorted(
-        f"{{folder}}/{{name}}" for folder in (".", "/tmp", "/var/tmp", "/dev/shm")
+        f"{{folder}}/{{name}}" for folder in {PLACES!r}
         if os.path.isdir(folder) for name in os.listdir(folder)
         if "{MARKER}" in name or folder == ".")
     found["environment"] = sorted(key for key in os.environ if "PLANTED" in key)
@@ -67,11 +88,18 @@ def observe():
     found["threads"] = len(os.listdir("/proc/self/task"))
     found["openblas"] = os.environ.get("OPENBLAS_NUM_THREADS")
     found["leftover processes"] = living("planted")
-    try:
-        table = open("/proc/sysvipc/shm").read().split("\\n")[1:]
-        found["shared memory"] = [row for row in table if row.split()[:1] == ["{0x5eed:d}"]]
-    except OSError:
-        found["shared memory"] = []
+    found["shared memory"] = []
+    for kind in ("shm", "msg"):
+        try:
+            table = open(f"/proc/sysvipc/{{kind}}").read().split("\\n")[1:]
+            found["shared memory"] += [row for row in table
+                                       if row.split()[:1] in (["{0x5eed:d}"], ["{0x5eee:d}"])]
+        except OSError:
+            pass
+    found["keys"] = [line for line in open("/proc/keys") if "{MARKER}" in line]
+    libc = ctypes.CDLL(None, use_errno=True)
+    queue = libc.mq_open(b"/{MARKER}", os.O_RDONLY)  # the planter's, if it is still there
+    found["message queue"] = "found" if queue >= 0 else os.strerror(ctypes.get_errno())
     return found
 """
 
@@ -80,7 +108,7 @@ import os, signal, sys, types, ctypes, time
 import numpy as np
 
 def plant():
-    for folder in (".", "/tmp", "/var/tmp", "/dev/shm"):
+    for folder in {PLACES!r}:
         if os.access(folder, os.W_OK):
             open(f"{{folder}}/{MARKER}.txt", "w").write("left behind")
             os.makedirs(f"{{folder}}/{MARKER}-dir/inner", exist_ok=True)
@@ -105,6 +133,14 @@ def plant():
                 pass
     libc = ctypes.CDLL(None)
     segment = libc.shmget(0x5eed, 4096, 0o1666)  # IPC_CREAT | 0666: outlives its process
+    # A message queue given away to another owner (IPC_SET): its creator is still this uid.
+    given = libc.msgget(0x5eee, 0o1666)
+    owner = (ctypes.c_uint32 * 64)()  # struct msqid_ds, large enough; ipc_perm comes first
+    if given >= 0 and libc.msgctl(given, 2, owner) == 0:  # IPC_STAT
+        owner[1] = 65534  # ipc_perm.uid (after the key)
+        libc.msgctl(given, 1, owner)  # IPC_SET
+    libc.syscall({ADD_KEY}, b"user", b"{MARKER}", b"secret", 6, ctypes.c_int(-4))  # add_key
+    libc.mq_open(b"/{MARKER}", os.O_CREAT | os.O_RDWR, 0o644, None)
     if os.fork() == 0:  # a detached process that would wait for the next student
         os.setsid()
         if os.fork() == 0:
@@ -150,8 +186,10 @@ def test_processes_and_files_are_gone_when_the_session_closes(mode):
     planted = run(PLANT, "plant")
     assert planted.ok, planted.error
     assert living("planted") == []
-    assert not [name for folder in ("/tmp", "/var/tmp", "/dev/shm")
+    assert not [name for folder in PLACES[1:] if os.path.isdir(folder)
                 for name in os.listdir(folder) if MARKER in name]
+    assert [row for row in Path("/proc/sysvipc/msg").read_text().splitlines()[1:]
+            if row.split()[0] == str(0x5eee)] == []
 
 
 def test_the_zygote_cannot_be_read_or_written_by_a_student(mode):
@@ -280,3 +318,99 @@ def test_the_summary_reports_the_largest_students_process(tmp_path):
     worker, student = map(int, re.search(r"worker peak memory (\d+) MB, a student's process "
                                          r"up to (\d+) MB", done.stdout).groups())
     assert 320 <= student < 2048 and worker < 320
+
+
+def test_a_student_who_changes_the_zygotes_limits_costs_the_next_nothing(tmp_path, mode):
+    """Another process of the same uid may lower a process's limits, its priority and its CPUs
+    without ptrace, and every fork would inherit them: the zygote checks before each fork,
+    and one that changed is replaced. The next students score what they score alone."""
+    class_folder = tmp_path / "class"
+    class_folder.mkdir()
+    write(notebook(ASSIGNMENT), class_folder / "a_before.ipynb")
+    hostile(class_folder, f"""
+        import ctypes, os, resource
+        def softmax(x):
+            zygote = int(open(f"/proc/{{os.getppid()}}/stat").read().rsplit(")", 1)[1].split()[1])
+            done = []
+            for attack in (
+                    lambda: resource.prlimit(zygote, resource.RLIMIT_AS, (1500 << 20, 1500 << 20)),
+                    lambda: resource.prlimit(zygote, resource.RLIMIT_NOFILE, (8, 8)),
+                    lambda: os.setpriority(os.PRIO_PROCESS, zygote, 19),
+                    lambda: os.sched_setaffinity(zygote, {{min(os.sched_getaffinity(0))}}),
+                    lambda: os.sched_setscheduler(zygote, os.SCHED_IDLE, os.sched_param(0))):
+                try:
+                    attack()
+                    done.append(1)
+                except OSError:
+                    pass
+            raise RuntimeError(f"{{len(done)}} attacks done")
+        """).rename(class_folder / "b_attacker.ipynb")
+    for name in ("c_after", "d_after"):
+        write(notebook(ASSIGNMENT), class_folder / f"{name}.ipynb")
+    reports = grade_all({path.stem: path for path in class_folder.glob("*.ipynb")},
+                        ASSIGNMENT, tmp_path / "grades", jobs=1, progress=False)
+    attacker = "\n".join(test.output for test in reports["b_attacker"].tests)
+    assert "5 attacks done" in attacker  # each one really changed the zygote
+    assert [reports[name].score for name in ("a_before", "c_after", "d_after")] == [100] * 3
+
+
+def test_a_process_that_cannot_be_set_up_is_the_graders_failure(tmp_path):
+    """A student's process whose limits cannot be set (here: the grading machine's own hard
+    limit on memory is below the students') never ran the student's code: tried again on
+    a fresh zygote, then reported as the grader's failure, and `--resume` grades it again."""
+    class_folder = tmp_path / "class"
+    class_folder.mkdir()
+    write(notebook(ASSIGNMENT), class_folder / "alice.ipynb")
+    command = [sys.executable, "-m", "autograder", "grade-all", str(class_folder),
+               "--assignment", ASSIGNMENT, "--output", str(tmp_path / "grades"), "--jobs", "1"]
+    # Students get 2 GB of address space; a machine that allows only 1.9 GB cannot give it.
+    low = subprocess.run(["prlimit", f"--as={1900 << 20}", "--", *command], capture_output=True,
+                         text=True, timeout=600)
+    assert low.returncode == 0, low.stderr
+    results = (tmp_path / "grades" / "results" / "alice.json").read_text()
+    assert "error in the grader" in results and "sys.exit" not in results
+    assert "GraderFailure" in (tmp_path / "grades" / "grading.log").read_text()
+    again = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "alice.json" and '"score": 100' in \
+        (tmp_path / "grades" / "results" / "alice.json").read_text().replace(".0,", ",")
+
+
+def test_the_zygote_is_reused_whatever_lies_under_tmp(tmp_path, monkeypatch, mode):
+    """Bubblewrap mounts the scratch folder and the interpreter where they are; below /tmp
+    the folders leading to them cannot be removed, and a reset must leave them (and wipe
+    what a student put in them) rather than give up the zygote."""
+    if not mode.bubblewrap:
+        pytest.skip("only bubblewrap mounts anything")
+    nested = Path(tempfile.mkdtemp(prefix="rnn-kit-nested-", dir="/tmp"))
+    try:
+        venv = nested / "venv"  # an interpreter below /tmp, with NumPy (Debian's)
+        subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages",
+                        "--without-pip", str(venv)], check=True)
+        os.chmod(nested, 0o755)
+        monkeypatch.setenv("RNN_KIT_SANDBOX_PYTHON", str(venv / "bin" / "python"))
+        monkeypatch.setenv("TMPDIR", str(nested / "scratch"))
+        (nested / "scratch").mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", None)
+        from autograder.sandbox.runner import isolation
+        isolation.cache_clear()
+        assert str(venv) in " ".join(isolation().prefixes)
+        planter = f"""
+            import os
+            def plant():
+                for folder in ("{nested}", "{nested}/scratch", "{venv}/.."):
+                    try:
+                        open(f"{{folder}}/{MARKER}", "w").write("x")
+                    except OSError:
+                        pass
+                return 0
+            """
+        first = run(OBSERVE, "observe")
+        assert run(planter, "plant").ok
+        after = run(OBSERVE, "observe")
+        assert first.ok and after.ok, (first.error, after.error)
+        assert after.value["zygote"] == first.value["zygote"]  # reused, not replaced
+        assert after.value == first.value
+    finally:
+        isolation.cache_clear()
+        shutil.rmtree(nested, ignore_errors=True)

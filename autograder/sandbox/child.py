@@ -28,6 +28,7 @@ del sys.path[0]
 
 MAX_PRINTED = 2000
 FAILED = 70  # the exit status of a student's process that failed while serving the grader
+SETUP_FAILED = 71  # ... that could not be set up, before any student code ran: the grader's
 MISSING = object()
 
 
@@ -236,12 +237,64 @@ def set_limits(memory_bytes, cpu_seconds, processes):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+# Kernel objects that outlive a process and that no reset could find and remove in every
+# mode: keys in the uid's keyrings and POSIX message queues. Students' code gets EPERM.
+DENIED_SYSCALLS = {
+    # AUDIT_ARCH: add_key, request_key, keyctl, mq_open .. mq_getsetattr
+    "x86_64": (0xC000003E, (248, 249, 250, 240, 241, 242, 243, 244, 245)),
+    "aarch64": (0xC00000B7, (217, 218, 219, 180, 181, 182, 183, 184, 185)),
+}
+
+
+def deny_kernel_objects():
+    """A seccomp filter (inherited by every process the student starts) that fails the
+    syscalls in DENIED_SYSCALLS with EPERM, and every syscall of another ABI (x32, or
+    32-bit x86 through int 0x80, whose numbers differ). Raises OSError where it cannot be
+    installed; does nothing on an architecture not listed."""
+    import ctypes
+    import platform
+    if platform.machine() not in DENIED_SYSCALLS:
+        return
+    arch, numbers = DENIED_SYSCALLS[platform.machine()]
+    load, jump_eq, jump_ge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, JMP|JEQ|K, JGE, RET|K
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    checks = [(jump_ge, 0x40000000)] if arch == 0xC000003E else []  # the x32 ABI's numbers
+    checks += [(jump_eq, number) for number in numbers]
+    program = [(load, 0, 0, 4), (jump_eq, 1, 0, arch), (ret, 0, 0, deny), (load, 0, 0, 0)]
+    for position, (code, number) in enumerate(checks):
+        program.append((code, len(checks) - position, 0, number))  # to the last "deny"
+    program += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+
+    class Instruction(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte),
+                    ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
+
+    instructions = (Instruction * len(program))(*program)
+    libc = ctypes.CDLL(None, use_errno=True)
+    prctl = libc.prctl
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong,
+                      ctypes.c_ulong]
+    filter_program = Program(len(program), instructions)
+    # PR_SET_NO_NEW_PRIVS, then PR_SET_SECCOMP with SECCOMP_MODE_FILTER.
+    if prctl(38, 1, None, 0, 0) or prctl(22, 2, ctypes.addressof(filter_program), 0, 0):
+        raise OSError(ctypes.get_errno(), "seccomp filter not installed")
+
+
 def start(read_fd, write_fd, memory_bytes, cpu_seconds, processes):
     """Become a student's process: limits, no grader imports, the channel not inherited by
-    what the student starts; then serve until the grader ends it."""
-    set_limits(memory_bytes, cpu_seconds, processes)
-    for fd in (read_fd, write_fd):
-        os.set_inheritable(fd, False)
+    what the student starts; then serve until the grader ends it. A process that cannot be
+    set up exits SETUP_FAILED before any student code ran: the grader's failure, not the
+    student's (runner.py tries again on a fresh zygote)."""
+    try:
+        set_limits(memory_bytes, cpu_seconds, processes)
+        deny_kernel_objects()
+        for fd in (read_fd, write_fd):
+            os.set_inheritable(fd, False)
+    except BaseException:
+        os._exit(SETUP_FAILED)
     try:
         Child(read_fd, write_fd).serve()
     except BaseException:  # not a clean end: say so with the status, not as a sys.exit
@@ -249,15 +302,60 @@ def start(read_fd, write_fd, memory_bytes, cpu_seconds, processes):
     os._exit(0)
 
 
-def zygote_main(control_fd, kill_all):
+IOPRIO_GET = {"x86_64": 252, "aarch64": 31}  # the ioprio_get syscall's number
+
+
+def inheritable_state():
+    """What a fork inherits from this process that another process of its uid could change
+    (prlimit, setpriority, sched_setaffinity, sched_setscheduler, ioprio_set need no
+    ptrace), or that code in this process could: all of it is compared before each fork."""
+    import ctypes
+    import platform
+    import resource
+    umask = os.umask(0o077)
+    os.umask(umask)
+    libc = ctypes.CDLL(None, use_errno=True)
+    number = IOPRIO_GET.get(platform.machine())
+    return {
+        "limits": {name: resource.getrlimit(getattr(resource, name))
+                   for name in dir(resource) if name.startswith("RLIMIT_")},
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "scheduler": [os.sched_getscheduler(0), os.sched_getparam(0).sched_priority],
+        "affinity": sorted(os.sched_getaffinity(0)),
+        "io priority": libc.syscall(number, 1, 0) if number else None,  # IOPRIO_WHO_PROCESS
+        "umask": umask, "cwd": os.getcwd(), "environment": dict(os.environ),
+        "signals": {number: repr(signal.getsignal(number)) for number in signal.valid_signals()
+                    if number not in (signal.SIGKILL, signal.SIGSTOP)},
+        "blocked signals": sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])),
+    }
+
+
+def mount_points():
+    """Where something is mounted in this process's view: bubblewrap's binds and file
+    systems (the scratch folder, the interpreter, its code) cannot be removed, so a wipe
+    leaves them and the folders leading to them, whatever lies around them."""
+    import re
+    try:
+        with open("/proc/self/mountinfo") as table:  # field 5: the mount point, \ooo-escaped
+            return {re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+                    for line in table}
+    except (OSError, IndexError):
+        return set()
+
+
+def zygote_main(control_fd, kill_all, shared):
     """A zygote: NumPy imported once, never any student's code. On "spawn" (with the two
-    pipe ends of a new session as SCM_RIGHTS) it forks a student's process; on "reset" it
-    kills every process but itself, then wipes every writable place and System V IPC
-    object, so the next student finds what the first one found.
+    pipe ends of a new session as SCM_RIGHTS) it checks that nothing it would pass on has
+    changed since it started ("tainted" otherwise: the grader replaces it), then forks a
+    student's process; on "reset" it kills every process but itself, then wipes every
+    writable place and System V IPC object, so the next student finds what the first one
+    found.
 
     kill_all: the zygote alone owns its PID namespace or uid, so kill(-1) reaches every
     process a student started (however detached) and nothing else; otherwise (no
-    isolation) each student's process leads a session of its own, and that is killed."""
+    isolation) each student's process leads a session of its own, and that is killed.
+    shared: the folders outside the scratch folder where its uid can write (wiped of what
+    the uid owns after each student; only where kill_all)."""
     import ctypes
     import resource
     import socket
@@ -269,6 +367,9 @@ def zygote_main(control_fd, kill_all):
     control.set_inheritable(False)
     gc.freeze()
     scratch, spawned, group = os.getcwd(), None, None
+    baseline = inheritable_state()
+    kept = mount_points() | {scratch, os.path.join(scratch, ".sandbox")}  # scratch: in /tmp?
+    shared = shared if kill_all else ()
 
     def answer(message):
         control.send(json.dumps(message).encode())
@@ -280,6 +381,13 @@ def zygote_main(control_fd, kill_all):
             os._exit(0)
         request = json.loads(data)
         if request["op"] == "spawn":
+            state = inheritable_state()
+            if state != baseline:  # another student's process changed it: not to be passed on
+                for fd in fds:
+                    os.close(fd)
+                answer({"op": "tainted",
+                        "changed": sorted(key for key in state if state[key] != baseline[key])})
+                continue
             pid = os.fork()
             if pid == 0:
                 control.close()
@@ -302,10 +410,7 @@ def zygote_main(control_fd, kill_all):
         elif request["op"] == "reset":
             clean = kill_students(group, kill_all)
             spawned = group = None
-            # Shared places only where the uid or the namespaces are the zygote's own.
-            shared = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue") if kill_all else ()
-            keep = (scratch, os.path.join(scratch, ".sandbox"))  # the scratch may be in /tmp
-            clean = all([wipe(folder, keep) for folder in (scratch, *shared)]) and clean
+            clean = all([wipe(folder, kept) for folder in (scratch, *shared)]) and clean
             if kill_all:
                 remove_ipc(libc)
             # The largest student's process so far (each was waited for, with its forks).
@@ -356,9 +461,10 @@ def others_alive(me):
     return False
 
 
-def wipe(folder, keep=()):
-    """Remove what this uid owns at the top of `folder` but the paths in `keep` (a shared
-    folder's entries of other users are not ours and are left); whether all of it went."""
+def wipe(folder, kept=frozenset()):
+    """Remove what this uid owns at the top of `folder` but the paths in `kept` and the
+    folders leading to them, whose contents are wiped instead (a shared folder's entries of
+    other users are not ours and are left); whether all of it went."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -366,7 +472,11 @@ def wipe(folder, keep=()):
     clean = True
     for entry in entries:
         try:
-            if entry.path not in keep and entry.stat(follow_symlinks=False).st_uid == os.getuid():
+            if entry.path in kept or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            if any(path.startswith(entry.path + "/") for path in kept):
+                clean = wipe(entry.path, kept) and clean  # bubblewrap made it for a mount
+            else:
                 remove(entry.path)
         except Exception:  # RecursionError too: then the zygote is not clean, and replaced
             clean = False
@@ -385,9 +495,10 @@ def remove(path):
 
 
 def remove_ipc(libc):
-    """Remove the System V shared memory, message queues and semaphores of this uid: they
-    outlive the processes that made them."""
-    uid = os.getuid()
+    """Remove the System V shared memory, message queues and semaphores this uid made or
+    owns (IPC_SET can give an object away; its creator stays): they outlive the processes
+    that made them."""
+    uid = str(os.getuid())
     for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)),
                          ("msg", lambda i: libc.msgctl(i, 0, None)),
                          ("sem", lambda i: libc.semctl(i, 0, 0))):
@@ -398,7 +509,7 @@ def remove_ipc(libc):
             continue
         for row in rows:
             fields = dict(zip(header, row))
-            if fields.get("uid") == str(uid):
+            if uid in (fields.get("uid"), fields.get("cuid")):
                 remove(int(row[1]))
 
 
@@ -407,7 +518,7 @@ def main():
         control_fd, kill_all = int(sys.argv[2]), sys.argv[3] == "all"
         sys.meta_path.insert(0, NoGrader())
         try:
-            zygote_main(control_fd, kill_all)
+            zygote_main(control_fd, kill_all, json.loads(sys.argv[4]))
         finally:
             os._exit(0)
     read_fd, write_fd, memory_bytes, cpu_seconds, processes = map(int, sys.argv[1:6])

@@ -29,20 +29,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import protocol
-from ..session import Outcome, SandboxFailure
+from ..session import GraderFailure, Outcome, SandboxFailure
 from ..standins import Refused
 
 __all__ = ["Limits", "Outcome", "SandboxFailure", "SandboxSession", "isolation"]
 
 CHILD = Path(__file__).with_name("child.py")
-FAILED = 70  # child.FAILED: the child is not imported here (it runs only in students' processes)
+# child.FAILED and child.SETUP_FAILED: the child is not imported here (it runs only in
+# students' processes).
+FAILED, SETUP_FAILED = 70, 71
 PROTOCOL = Path(__file__).with_name("protocol.py")
 # /etc/alternatives: Debian's shared libraries (libblas for its NumPy) are found through it.
 SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ld.so.cache")
 UID_BASE = 2_000_000   # unprivileged uids for students' processes: no account or file has them
 PROCESSES = 64         # per student process tree, where it runs under a uid of its own
 WRITABLE_BYTES = 64 << 20  # each writable file system under bubblewrap
-WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")  # where a uid of its own can leave files
+# Under bubblewrap, the only places a student's process can write besides its scratch folder.
+SANDBOX_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class Isolation:
     course_hidden: bool   # the student's process cannot read solutions/
     python: str           # its interpreter
     prefixes: tuple = ()  # that interpreter's installation, mounted read-only in bubblewrap
+    network: bool = True  # the student's process can open network connections
+    enter: tuple = ()     # user mode: the command that runs it as its uid in new namespaces
+    writable: tuple = ()  # user mode: the folders outside its scratch where its uid can write
 
     def __str__(self):
         parts = (["bubblewrap"] if self.bubblewrap else []) + \
@@ -139,7 +145,43 @@ def isolation():
                 os.chown(scratch, UID_BASE, UID_BASE)
             confine = _probe(bubblewrap(scratch, prefixes) + [python, "-I", "-c", "import numpy"],
                              UID_BASE if user else None, scratch) is not None
-    return Isolation(confine, user, confine or not readable, python, prefixes)
+    enter, writable = ((), ()) if confine or not user else (namespaces(python),
+                                                           writable_folders())
+    return Isolation(confine, user, confine or not readable, python, prefixes,
+                     not confine and not enter, enter, writable)
+
+
+def enter_as(enter, uid):
+    """The command prefix that runs a process as `uid` in the namespaces of `enter`."""
+    unshare, setpriv = enter
+    return [unshare, "--net", "--ipc", "--", setpriv, "--reuid", str(uid), "--regid", str(uid),
+            "--clear-groups", "--"]
+
+
+def namespaces(python):
+    """Where the grader is root without bubblewrap: util-linux's unshare and setpriv, if they
+    can give a student's process a network namespace of its own (no network at all: not the
+    machine's services, not a cluster's scheduler) and an IPC namespace of its own; else ()."""
+    tools = (shutil.which("unshare"), shutil.which("setpriv"))
+    if None in tools or _probe(enter_as(tools, UID_BASE) + [python, "-I", "-c", (
+            "import socket; s = socket.socket(); s.settimeout(5); "
+            "assert s.connect_ex(('127.0.0.1', 9)) not in (0, 111)")]) is None:
+        return ()
+    return tools
+
+
+def writable_folders():
+    """Every folder a students' uid could write to outside its scratch folder (/tmp, but
+    also /run/lock, a world-writable folder inside another, ...), as that uid finds them:
+    what a student leaves there is wiped after each student."""
+    try:  # find's exit status is 1 wherever it may not enter a folder, which is expected
+        found = subprocess.run(["find", "/", "(", "-path", "/proc", "-o", "-path", "/sys", ")",
+                                "-prune", "-o", "-type", "d", "-writable", "-print"],
+                               capture_output=True, text=True, timeout=120,
+                               stdin=subprocess.DEVNULL, **as_user(UID_BASE)).stdout
+    except (OSError, subprocess.SubprocessError):
+        found = ""
+    return tuple(sorted({*found.splitlines(), "/tmp", "/var/tmp", "/dev/shm"} - {""}))
 
 
 _uids = itertools.count()
@@ -154,10 +196,10 @@ def student_uid():
     return UID_BASE + 1 + os.getpid() * 64 + slot
 
 
-def remove_files_of(uid):
-    """Delete what `uid` left in the world-writable folders (it can create nothing elsewhere
-    outside its scratch folder, so their top level is where to look)."""
-    for folder in WORLD_WRITABLE:
+def remove_files_of(uid, folders):
+    """Delete what `uid` left in `folders`, every folder it can write to (it can create
+    nothing elsewhere outside its scratch folder, so their top level is where to look)."""
+    for folder in folders:
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -196,6 +238,8 @@ STUDENT_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THR
 def start_confined(isolation, scratch, uid, arguments, fds):
     """Start `child.py ARGUMENTS` confined as well as this machine allows, in `scratch`."""
     confine = bubblewrap(scratch, isolation.prefixes) if isolation.bubblewrap else []
+    if isolation.enter and uid is not None:  # root enters the namespaces, then becomes uid
+        confine, uid = enter_as(isolation.enter, uid), None
     return subprocess.Popen(
         confine + [isolation.python, "-I", str(Path(scratch, ".sandbox", CHILD.name)),
                    *arguments],
@@ -217,13 +261,18 @@ def end_confined(process, isolation, uid, scratch):
         # student's, and a kill(-1) sent as that uid reaches all of it.
         subprocess.run([isolation.python, "-I", "-c", "import os; os.kill(-1, 9)"],
                        stdin=subprocess.DEVNULL, capture_output=True, **as_user(uid))
-        remove_files_of(uid)
+        remove_files_of(uid, isolation.writable)
     process.wait()
     shutil.rmtree(scratch, ignore_errors=True)
 
 
 class ZygoteLost(Exception):
-    """The zygote died, hung or answered nonsense (a student's process can signal it)."""
+    """The zygote died, hung, answered nonsense (a student's process can signal it) or
+    found its inheritable state changed."""
+
+
+class SetupFailed(Exception):
+    """A student's process could not be started or set up, before any student code ran."""
 
 
 class Zygote:
@@ -243,10 +292,12 @@ class Zygote:
         # All of a PID namespace or a uid is the zygote's: kill(-1) then ends every student
         # process. In the weakest mode each student's process group is killed instead.
         kill_all = self.isolation.bubblewrap or self.uid is not None
+        shared = SANDBOX_WRITABLE if self.isolation.bubblewrap else self.isolation.writable
         try:
             self.process = start_confined(self.isolation, self.scratch, self.uid,
                                           ["zygote", str(theirs.fileno()),
-                                           "all" if kill_all else "group"], (theirs.fileno(),))
+                                           "all" if kill_all else "group", json.dumps(shared)],
+                                          (theirs.fileno(),))
         finally:
             theirs.close()
         self.control.settimeout(self.SECONDS)
@@ -384,16 +435,36 @@ class SandboxSession:
     def __init__(self, statements, limits=None, reuse=False):
         """statements: [{"cell", "line", "source"}]; reuse: fork the process from this
         thread's zygote (a worker grading one submission after another)."""
-        self.standins, self.refusals = {}, []
+        self.standins, self.refusals, self.exit_code = {}, [], None
         self.lines = {}  # cell label -> line numbers that hold the submission's definitions
         for statement in statements:
             first = statement["line"]
             self.lines.setdefault(statement["cell"], set()).update(
                 range(first, first + statement["source"].count("\n") + 1))
         self.limits = limits or Limits()
+        self.isolation = isolation()
+        for attempt in range(2):
+            try:
+                self._open(statements, reuse)
+                break
+            except SetupFailed as failed:
+                # Nothing of the student's ran yet: the machine or a zygote that another
+                # student's process tampered with. A fresh process, once; then the grader's.
+                if attempt:
+                    raise GraderFailure(f"a process for the student's code could not be set "
+                                        f"up twice ({failed})") from None
+        errors = self.loaded.get("errors")
+        if self.loaded.get("op") != "loaded" or not isinstance(errors, list):
+            self._fail("the process running your code sent an invalid answer")
+        self.load_errors = [dict(self.clean_error(error), cell=error["cell"], line=error["line"])
+                            for error in errors if isinstance(error, dict)
+                            and self.exists(error.get("cell"), error.get("line"))]
+
+    def _open(self, statements, reuse):
+        """Start the student's process and load the definitions (self.loaded: the reply);
+        SetupFailed if the process could not be started or set up."""
         self.failure = None  # once the process has failed, every later call fails the same way
         self.zygote, self.scratch, self.closed = None, None, False
-        self.isolation = isolation()
         self.uid = student_uid() if self.isolation.user and not reuse else None
         self.deadline = time.monotonic() + self.limits.seconds
         to_child_r, self.to_child = os.pipe()
@@ -408,21 +479,21 @@ class SandboxSession:
                 os.close(fd)
             if self.scratch:
                 shutil.rmtree(self.scratch, ignore_errors=True)
-            reason = getattr(error, "strerror", None) or error or "its zygote was lost"
-            raise SandboxFailure("the grading machine could not start a process for your code "
-                                 f"({reason}); please tell the course staff") from None
+            raise SetupFailed(getattr(error, "strerror", None) or str(error) or
+                              "its zygote was lost or tainted") from None
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
         self.writer = os.fdopen(self.to_child, "wb")
         self.reader = DeadlineReader(self.from_child, self.deadline)
-        reply, _ = self._request({"op": "load"}, statements)
-        errors = reply.get("errors")
-        if reply.get("op") != "loaded" or not isinstance(errors, list):
-            self._fail("the process running your code sent an invalid answer")
-        self.load_errors = [dict(self.clean_error(error), cell=error["cell"], line=error["line"])
-                            for error in errors if isinstance(error, dict)
-                            and self.exists(error.get("cell"), error.get("line"))]
+        try:
+            self.loaded, _ = self._request({"op": "load"}, statements)
+        except SandboxFailure:
+            if self.exit_code != SETUP_FAILED:
+                raise
+            if self.zygote is not None:
+                self.zygote.close()  # it passed on something that broke the set-up
+            raise SetupFailed(f"exit status {SETUP_FAILED} before loading") from None
 
     def _start(self, to_child_r, from_child_w):
         """Start the student's process on the child's ends of the pipes."""
@@ -538,6 +609,7 @@ class SandboxSession:
         code = self.process.returncode if code is None else code
         if code is not None and code > 128 and self.isolation.bubblewrap and not self.zygote:
             code = 128 - code  # bwrap exits with 128 + the signal that ended its child
+        self.exit_code = code
         return self._ending(code)
 
     @staticmethod
