@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compare import argument_differences, compare, relative_error
-from .diagnose import explain, explain_error, pictures
+from .compare import argument_differences, compare, describe_type, relative_error
+from .diagnose import described, exception_name, explain, explain_error, pictures, returned
 from .report import readable
-from .session import Raised, SandboxFailure
+from .session import GraderFailure, Raised, SandboxFailure
 
 INPUTS_SHARE = 0.1   # of an exercise's points, for leaving its inputs unchanged
 STEP = 1e-6          # central-difference step of the gradient check
@@ -60,14 +60,15 @@ def returned_parts(exercise, value, reveal=True):
     if exercise.gradient and not names:
         if not isinstance(value, dict):
             keys = list(exercise.gradient.wrt)
-            return None, f"expected a dict with keys {keys}, got {type(value).__name__}"
+            return None, f"expected a dict with keys {keys}, got {described(value, reveal)}"
         return value, None
     if len(names) <= 1:
         return {names[0] if names else f"{exercise.name}(...)": value}, None
-    if not isinstance(value, (tuple, list)) or len(value) != len(names):
-        count = len(value) if isinstance(value, (tuple, list)) else 1
-        got = f", got {count}" if reveal else ""
-        return None, f"expected {len(names)} return values ({', '.join(names)}){got}"
+    expected = f"expected {len(names)} return values ({', '.join(names)})"
+    if not isinstance(value, (tuple, list)):
+        return None, f"{expected}, got {described(value, reveal)}"
+    if len(value) != len(names):
+        return None, expected + (f", got {len(value)}" if reveal else "")
     return dict(zip(names, value)), None
 
 
@@ -87,6 +88,9 @@ def check_case(exercise, case, session):
     expected, _ = returned_parts(exercise, case.expected)
     if not exercise.returns:  # graded by what it did to its arguments only
         parts, problem, expected = {}, None, {}
+    elif outcome.value is None and case.expected is not None and not problem:
+        problem = (f"{returned(exercise.name, None)}; expected "
+                   f"{describe_type(case.expected)}")
     if problem:
         return Checked(False, [problem], args_after=outcome.args_after)
     differences = [d for name in expected
@@ -178,9 +182,77 @@ def check_exercise(assignment, exercise, session, cases, notes=(), functions=Non
     """Tests for one exercise: one per case, plus one for leaving its inputs unchanged.
 
     functions: the reference's functions, where the grader has them (not in a notebook);
-    matcher: the exercise's named mistakes (mistakes.Matcher), likewise."""
+    matcher: the exercise's named mistakes (mistakes.Matcher), likewise.
+
+    Whatever a check raises while judging costs this exercise only (see `unjudged`): a
+    value no check foresaw must never take the rest of the notebook down with it."""
+    watched = Watched(session, exercise.name)
+    try:
+        if exercise.behaviour:
+            return check_behaviour(exercise, watched, cases, functions or {}, notes, matcher)
+        return check_values(assignment, exercise, watched, cases, notes, matcher)
+    except GraderFailure:
+        raise  # the machine failed, not the student: the submission is graded again
+    except Exception as error:  # the one place for what no check foresaw
+        return unjudged(exercise, cases, notes, judging_failed(exercise, cases, watched, error))
+
+
+class Watched:
+    """A session that remembers what the exercise's function last returned, so that a
+    check that fails on it can say what it was (calls of other functions are not kept)."""
+
+    NOTHING = object()
+
+    def __init__(self, session, name):
+        self.session, self.name, self.returned = session, name, self.NOTHING
+
+    def call(self, name, *args, **kwargs):
+        outcome = self.session.call(name, *args, **kwargs)
+        if name == self.name and outcome.ok:
+            self.returned = outcome.value
+        return outcome
+
+    def call_many(self, name, *args, **kwargs):
+        values = self.session.call_many(name, *args, **kwargs)
+        if name == self.name and isinstance(values, list) and values:
+            self.returned = values[0]  # calls of one function: alike, as far as words go
+        return values
+
+
+def judging_failed(exercise, cases, watched, error):
+    """The sentence for a check that raised: what the student's function returned (its
+    type, and its shape where every case is public), never the grader's message."""
+    if isinstance(error, SandboxFailure):
+        return [str(error)]
+    cause = f"(the check stopped with {exception_name(type(error).__name__)})"
+    if watched.returned is Watched.NOTHING:
+        return [f"the grader could not judge your {exercise.name} {cause}; this costs this "
+                "exercise only: tell the course staff"]
+    try:
+        what = returned(exercise.name, watched.returned, not any(c.hidden for c in cases))
+    except Exception:  # an object that lies even about its shape
+        what = f"your {exercise.name} returned an object that cannot even be described"
+    return [f"{what}, which the grader could not judge {cause}: return what the docstring "
+            "describes"]
+
+
+def unjudged(exercise, cases, notes, lines):
+    """The exercise's usual tests, each failed with `lines`: the same names and points as
+    when it is judged, so reports and class tables line up."""
     if exercise.behaviour:
-        return check_behaviour(exercise, session, cases, functions or {}, notes, matcher)
+        tests = [(f"{label}, {case.label}", exercise.points * share / len(cases), case.label)
+                 for case in cases for label, share in exercise.behaviour.aspects]
+    else:
+        share = INPUTS_SHARE if exercise.inputs_after == "unchanged" else 0.0
+        tests = [(f"values, {case.label}", exercise.points * (1 - share) / len(cases),
+                  f"{case.label} ({case.dims})") for case in cases]
+        tests += [("inputs unchanged", exercise.points * share, "inputs unchanged")] * bool(share)
+    return [_result(exercise, label, weight, False, [f"{header}: failed", *notes] +
+                    [f"  {line}" for line in lines]) for label, weight, header in tests]
+
+
+def check_values(assignment, exercise, session, cases, notes, matcher):
+    """check_exercise for an exercise graded by value: per case, and its inputs."""
     policy = exercise.inputs_after
     inputs_share = INPUTS_SHARE if policy == "unchanged" else 0.0
     weight = exercise.points * (1 - inputs_share) / len(cases)

@@ -11,6 +11,7 @@ import numpy as np
 from .sandbox.protocol import Code, Instance, Opaque
 
 NUMBER = (int, float)
+SHOWN = (int, float, bool, str, type(None), list, tuple, dict)  # shown by their repr
 
 
 @dataclass
@@ -24,14 +25,24 @@ class Difference:
 
 def describe_type(value, reveal=True):
     """In words; reveal=False (hidden cases): no name or shape that the student's code chose."""
-    if isinstance(value, Opaque):
+    kind = type(value)  # type() cannot be lied to, unlike isinstance (a __class__ property)
+    if kind is Opaque and value.type_name.startswith("ndarray of "):
+        # An array of a dtype that does not cross (object, complex, strings): NumPy's words.
+        dtype = value.type_name[len("ndarray of "):]
+        return f"a NumPy array of dtype {dtype}" if reveal else "a NumPy array of another dtype"
+    if kind is Opaque:
         return f"a {value.type_name} object" if reveal else "an object of another type"
-    if isinstance(value, Instance):
+    if kind is Instance:
         return f"an {value.class_name} object" if reveal else "an object"
-    if isinstance(value, np.ndarray):
+    if issubclass(kind, np.ndarray):
         return f"a NumPy array of shape {value.shape}" if reveal else "a NumPy array"
-    return {tuple: "a tuple", list: "a list", dict: "a dict", type(None): "None", bool: "a bool",
-            str: "a string", int: "a number", float: "a number"}.get(type(value), "a value")
+    if issubclass(kind, (np.integer, np.floating)):  # a student's own, in a notebook
+        return "a NumPy number"
+    words = {tuple: "a tuple", list: "a list", dict: "a dict", type(None): "None",
+             bool: "a bool", str: "a string", int: "a number", float: "a number"}
+    if kind in words:
+        return words[kind]
+    return f"a {kind.__name__} object" if reveal else "an object of another type"
 
 
 def compare(ref, st, path, rtol, atol, numbers_for_arrays=False):
@@ -41,8 +52,8 @@ def compare(ref, st, path, rtol, atol, numbers_for_arrays=False):
     if isinstance(ref, Code):  # a function the grader passed: it has nothing to compare
         return []
     if isinstance(ref, np.ndarray):
-        if (numbers_for_arrays and isinstance(st, NUMBER) and not isinstance(st, bool)
-                and np.allclose(ref, st, rtol=rtol, atol=atol)):
+        if (numbers_for_arrays and is_number(st)
+                and np.allclose(ref, as_float(st), rtol=rtol, atol=atol)):
             return []
         return compare_arrays(ref, st, path, rtol, atol)
     if isinstance(ref, (tuple, list)):
@@ -64,20 +75,45 @@ def compare(ref, st, path, rtol, atol, numbers_for_arrays=False):
         extra = [] if isinstance(ref, Instance) else [k for k in st if k not in ref]
         if missing or extra:
             parts = ([f"missing keys {missing}"] if missing else []) + \
-                    ([f"unexpected keys {extra}"] if extra else [])
+                    ([f"unexpected keys {shown(extra)}"] if extra else [])
             return [Difference(path, "keys", ref, st, "; ".join(parts))]
         step = ".{}" if isinstance(ref, Instance) else "[{!r}]"
         return [d for k in ref for d in compare(ref[k], st[k], path + step.format(k), rtol, atol,
                                                 numbers_for_arrays)]
-    if isinstance(ref, NUMBER) and not isinstance(ref, bool):
+    if is_number(ref):
         # nan equals nan: a reference is never nan, but a named mistake may be.
-        if (isinstance(st, NUMBER) and not isinstance(st, bool)
-                and np.isclose(st, ref, rtol, atol, equal_nan=True)):
+        if is_number(st) and np.isclose(as_float(st), ref, rtol, atol, equal_nan=True):
             return []
-        return [Difference(path, "values", ref, st, f"expected {ref!r}, got {st!r}")]
+        return [Difference(path, "values", ref, st, f"expected {shown(ref)}, got {shown(st)}")]
     if type(st) is not type(ref) or st != ref:
-        return [Difference(path, "values", ref, st, f"expected {ref!r}, got {st!r}")]
+        return [Difference(path, "values", ref, st, f"expected {shown(ref)}, got {shown(st)}")]
     return []
+
+
+def is_number(value):
+    """An int or a float, not a bool: True is 1 to Python, but not a number anyone meant."""
+    return isinstance(value, NUMBER) and not isinstance(value, bool)
+
+
+def as_float(number):
+    """A number as a float for comparing: an int too large for one (10**400 is valid
+    Python) is infinite, which no finite expected value is close to."""
+    try:
+        return float(number)
+    except OverflowError:
+        return float("inf") if number > 0 else float("-inf")
+
+
+def shown(value, limit=200):
+    """repr(value) for feedback, cut short: a long string or number is noise there, and an
+    int of more than 4300 digits cannot even be printed. Arrays and objects in words."""
+    if type(value) not in SHOWN:
+        return describe_type(value)
+    try:
+        text = repr(value)
+    except ValueError:
+        return "an integer too long to print"
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def compare_arrays(ref, st, path, rtol, atol):

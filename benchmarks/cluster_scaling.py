@@ -6,8 +6,9 @@ and grades them, each run a fresh `python -m autograder grade-all` process (star
 included), four ways:
 
 - local, `--jobs 1` and `--jobs 2` (grade-all's own worker processes);
-- `--scheduler` on a scheduler started here (`dask scheduler`, loopback) with 1 worker, then
-  with 2 workers (`dask worker --nthreads 1` each, under their nannies).
+- `--scheduler` on a scheduler started here (`dask scheduler` on loopback, with TLS and
+  keys from `make_keys`, as the README starts it) with 1 worker, then with 2 workers
+  (`dask worker --nthreads 1` each, under their nannies).
 
 The scheduler and workers are started beforehand and not timed. A cluster is long-lived:
 its workers keep the reference, the cases and their sandbox zygote between runs, so one
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.grade_class import synthetic_class  # noqa: E402
+from autograder.frontends.cluster import make_keys, security  # noqa: E402
 from benchmarks.grade_one import PYTHON, environment  # noqa: E402
 from tests.submissions import write  # noqa: E402
 
@@ -55,10 +57,16 @@ def start(command, log):
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def start_worker(address, logs, number):
+def tls(keys):
+    """The scheduler's and workers' TLS options, as the README starts them."""
+    return ["--tls-ca-file", str(keys / "ca.pem"), "--tls-cert", str(keys / "cluster.pem"),
+            "--tls-key", str(keys / "cluster-key.pem")]
+
+
+def start_worker(address, logs, number, keys):
     return start([DASK, "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
                   "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
-                  "--local-directory", str(logs / "scratch")],
+                  "--local-directory", str(logs / "scratch"), *tls(keys)],
                  open(logs / f"worker{number}.log", "w"))
 
 
@@ -115,18 +123,22 @@ def main():
             for jobs in (1, 2):
                 rows[f"local {jobs}"] = timed(folder, scratch, f"local --jobs {jobs}",
                                               args.runs, ["--jobs", str(jobs)])
-            address = f"tcp://127.0.0.1:{free_port()}"
+            keys = scratch / "keys"
+            make_keys(keys)
+            address = f"tls://127.0.0.1:{free_port()}"
             processes.append(start([DASK, "scheduler", "--host", "127.0.0.1", "--port",
-                                    address.rsplit(":", 1)[1], "--no-dashboard",
-                                    "--dashboard-address", "127.0.0.1:0"],
-                                   open(logs / "scheduler.log", "w")))
-            with distributed.Client(address, timeout=60, set_as_default=False) as client:
+                                    address.rsplit(":", 1)[1], "--protocol", "tls",
+                                    "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
+                                    *tls(keys)], open(logs / "scheduler.log", "w")))
+            with distributed.Client(address, timeout=60, set_as_default=False,
+                                    security=security(address, keys)) as client:
                 for workers in (1, 2):
-                    processes.append(start_worker(address, logs, workers))
+                    processes.append(start_worker(address, logs, workers, keys))
                     client.wait_for_workers(workers, timeout=120)
                     rows[f"cluster {workers}"] = timed(
                         folder, scratch, f"scheduler, {workers} worker" + "s" * (workers > 1),
-                        args.runs, ["--scheduler", address], warm_up=True)
+                        args.runs, ["--scheduler", address, "--cluster-keys", str(keys)],
+                        warm_up=True)
         finally:
             for process in reversed(processes):
                 try:

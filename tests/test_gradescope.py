@@ -17,7 +17,9 @@ import pytest
 
 from autograder.exercises import ASSIGNMENTS
 from autograder.frontends.gradescope import build
+from autograder.secret import hidden_seed
 from tests.submissions import HERE, ROOT
+from tests.test_secret import course_copy
 
 # Gradescope's results.json, as documented in its autograder specifications.
 FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
@@ -227,21 +229,23 @@ def test_unprivileged_user_mode_cannot_read_the_course(packages):
     assert results["score"] == 100
 
 
-def test_the_zip_draws_hidden_cases_from_the_course_secret(tmp_path, monkeypatch):
-    """Gradescope grades with the hidden cases the course grades with elsewhere: the zip
-    carries the course's secret, and the engine unpacked from it reads it."""
-    monkeypatch.setenv("RNN_KIT_SECRET", "a course of our own")
-    path = build("rnn_step_by_step", tmp_path / "secret.zip")
-    zipfile.ZipFile(path).extractall(tmp_path / "source")
-    monkeypatch.delenv("RNN_KIT_SECRET")
-    probe = ("from autograder.exercises import course_secret, load; "
-             "print(course_secret(), list(load('rnn_step_by_step').cases('softmax'))[1][2])")
+def test_the_zip_carries_the_course_secret_made_for_it(tmp_path, monkeypatch):
+    """Gradescope grades with the hidden cases the course grades with elsewhere: a course
+    without a secret gets its random one at the build, the zip carries it (never a public
+    one) to its owner only, and the engine unpacked from it draws the same hidden cases."""
+    course = course_copy(tmp_path / "course", "rnn_step_by_step")
+    monkeypatch.setenv("RNN_KIT_COURSE", str(course))
+    monkeypatch.delenv("RNN_KIT_SECRET", raising=False)
+    archive = zipfile.ZipFile(build("rnn_step_by_step", tmp_path / "secret.zip"))
+    secret = (course / ".rnn-kit-secret").read_text().strip()
+    assert re.fullmatch("[0-9a-f]{64}", secret)
+    assert archive.read(".rnn-kit-secret").decode() == secret + "\n"
+    assert archive.getinfo(".rnn-kit-secret").external_attr >> 16 == 0o100600
+    archive.extractall(tmp_path / "source")
+    probe = ("from autograder.secret import course_secret, hidden_seed; "
+             "print(course_secret(), hidden_seed('softmax', 1))")
     env = dict(os.environ, RNN_KIT_COURSE=str(tmp_path / "source"))
     env.pop("PYTHONPATH", None)
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path / "source", env=env,
                           capture_output=True, text=True, timeout=60)
-    secret, seed = done.stdout.rsplit(maxsplit=1)
-    assert secret == "a course of our own", done.stderr
-    monkeypatch.setenv("RNN_KIT_SECRET", "a course of our own")
-    from autograder.exercises import load
-    assert int(seed) == list(load("rnn_step_by_step").cases("softmax"))[1][2]
+    assert done.stdout.split() == [secret, str(hidden_seed("softmax", 1))], done.stderr

@@ -7,12 +7,15 @@ each mode this machine supports; a mode it cannot run is skipped, visibly."""
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -115,8 +118,8 @@ def test_writing_into_the_course_and_packages_changes_nothing(tmp_path):
 
 
 def test_no_network_not_even_loopback(tmp_path, mode):
-    if not mode.bubblewrap:
-        pytest.skip("without namespaces an unprivileged user still has the network")
+    if mode.network:
+        pytest.skip("this machine cannot give an unprivileged user a network namespace")
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
@@ -269,3 +272,118 @@ def test_files_left_in_shared_folders_are_removed(tmp_path, mode):
             for suffix in ("", ".txt") if os.path.exists(f"{folder}/{marker}{suffix}")]
     assert left == []
 
+
+
+# ---------------------------------------- the unprivileged user mode refuses an open course
+
+# Mallory's softmax copies the one in a classmate's notebook from the course's submitted/.
+MALLORY = """
+    import glob, json
+    def softmax(x):
+        for path in sorted(glob.glob(PATTERN)):
+            for cell in json.load(open(path))["cells"]:
+                source = "".join(cell["source"])
+                if cell["metadata"].get("nbgrader", {}).get("grade_id") == "softmax" and \\
+                        "glob" not in source:  # a classmate's, not this one
+                    namespace = {"np": np}
+                    exec(source, namespace)
+                    return namespace["softmax"](x)
+        raise RuntimeError("found no classmate's notebook")
+    """
+
+
+@pytest.fixture
+def open_course(mode):
+    """A course as first set up on a shared machine, readable by other users: what grading
+    needs (and nbgrader's files), ada's correct notebook and mallory's copying one."""
+    if not mode.user or mode.bubblewrap:
+        pytest.skip("only the unprivileged user mode without bubblewrap shares the host's files")
+    from tests.test_secret import course_copy
+    umask = os.umask(0o022)  # what a fresh setup on a shared machine gets
+    folder = Path(tempfile.mkdtemp(prefix="rnn-kit-open-"))  # not below pytest's 0700 tmp
+    folder.chmod(0o755)
+    (folder / "course").mkdir(mode=0o755)
+    course = course_copy(folder / "course", ASSIGNMENT)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    (course / "assignments" / ASSIGNMENT).mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                course / "assignments" / ASSIGNMENT)
+    submitted = course / "submitted"
+    for student in ("ada", "mallory"):
+        (submitted / student / ASSIGNMENT).mkdir(parents=True)
+    write(notebook(ASSIGNMENT), submitted / "ada" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    pattern = f"{submitted}/*/{ASSIGNMENT}/*.ipynb"
+    hostile(submitted / "mallory" / ASSIGNMENT, MALLORY.replace("PATTERN", repr(pattern)))
+    os.umask(umask)
+    try:
+        yield course
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def cli(course, *arguments):
+    env = dict(os.environ, RNN_KIT_COURSE=str(course))
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, arguments)], env=env,
+                          cwd=course, capture_output=True, text=True, timeout=300)
+
+
+def grade_class(course, *flags):
+    return cli(course, "grade-all", course / "submitted", "--assignment", ASSIGNMENT,
+               "--output", course / "grades", *flags)
+
+
+def class_results(course):
+    """{student: (total, softmax's points)} of a grade-all run."""
+    results = {}
+    for student in ("ada", "mallory"):
+        data = json.loads((course / "grades" / "results" / f"{student}.json").read_text())
+        results[student] = (data["score"], sum(t["score"] for t in data["tests"]
+                                               if t["name"].startswith("softmax")))
+    return results
+
+
+REFUSED = {
+    "grade-all": lambda course, _: ["grade-all", course / "submitted", ASSIGNMENT, "--output",
+                                    course / "grades"],
+    "grade": lambda course, _: ["grade", course / "submitted" / "ada" / ASSIGNMENT /
+                                f"{ASSIGNMENT}.ipynb", ASSIGNMENT, "--output",
+                                course / "results.json"],
+    "demo": lambda course, _: ["demo", "--output", course / "demo"],
+    "nbgrader": lambda course, _: ["nbgrader", ASSIGNMENT, "--course", course],
+    "class outside a closed course": lambda course, outside: [
+        "grade-all", outside, ASSIGNMENT, "--output", course / "grades"],
+}
+
+
+@pytest.mark.parametrize("command", list(REFUSED))
+def test_grading_an_open_course_or_class_is_refused_in_one_line(open_course, command):
+    outside = open_course.parent / "class"  # the same notebooks, outside the course
+    shutil.copytree(open_course / "submitted", outside)
+    readable = outside if command == "class outside a closed course" else open_course
+    if readable == outside:
+        open_course.chmod(0o700)
+    done = cli(open_course, *REFUSED[command](open_course, outside))
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and done.stdout == "", done.stderr
+    assert "Traceback" not in done.stderr
+    assert lines[0].startswith("rnn-kit: students' code runs as an unprivileged user")
+    assert f"chmod o-rwx {readable}" in lines[0] and "--allow-readable-course" in lines[0]
+    assert not (open_course / "grades").exists() and not (open_course / "results.json").exists()
+    assert not (open_course / ".rnn-kit-secret").exists()  # refused before anything else
+
+
+def test_with_the_flag_an_open_course_is_graded_and_a_classmate_can_be_copied(open_course):
+    """What the refusal prevents: accepting the risk, mallory earns ada's softmax points."""
+    done = grade_class(open_course, "--allow-readable-course")
+    assert done.returncode == 0, done.stderr
+    assert class_results(open_course) == {"ada": (100, 5), "mallory": (100, 5)}
+
+
+def test_closed_as_the_refusal_says_the_class_is_graded_and_copying_earns_nothing(open_course):
+    refused = grade_class(open_course)
+    assert refused.returncode == 2, refused.stderr
+    command = refused.stderr.split("`")[1]  # the command the one line gives
+    subprocess.run(command, shell=True, check=True)
+    done = grade_class(open_course)
+    assert done.returncode == 0, done.stderr
+    assert class_results(open_course) == {"ada": (100, 5), "mallory": (95, 0)}

@@ -51,8 +51,10 @@ from ..grade import grade_submission, zero_report
 from ..read import NotebookError, read_regular
 from ..report import Report, one_line, private_folder, readable, replace_atomically
 from ..sandbox.runner import Limits, students_peak_mb
+from ..secret import course_secret
 
 WORKER_SLACK = 60.0   # seconds a worker may take beyond its submission's time limits
+TRACEBACK_CHARS = 20_000  # of a grader failure's traceback sent back by a worker: its end
 SLOW = 5.0            # seconds after which the progress bar names the submission it waits on
 GRADER_FAILED = ("grading failed because of an error in the grader ({}), not in your "
                  "submission; please contact the course staff")
@@ -178,20 +180,23 @@ def grade_one(task, assignment_name, seconds):
     format), the seconds it took and the worker's peak memory. Never raises.
 
     task: {"student", "path"}, and "notebook" (its bytes) where the worker cannot read the
-    driver's files (a cluster); the path then only names the notebook in messages."""
-    started = time.monotonic()
+    driver's files (a cluster); the path then only names the notebook in messages. A grader
+    failure's traceback is in the reply ("traceback", its last TRACEBACK_CHARS), for the
+    driver's grading.log: a Dask worker's own log is on another machine."""
+    started, failure = time.monotonic(), None
     try:
         report = grade_submission(task["path"], assignment_name, Limits(seconds=seconds), 1,
                                   content=task.get("notebook"), reuse=True)
     except Exception as error:  # a grader bug must not cost the class: log it, score it 0
-        traceback.print_exc()
+        failure = traceback.format_exc()[-TRACEBACK_CHARS:]
         report = failure_report(exercises.load(assignment_name),
                                 GRADER_FAILED.format(type(error).__name__))
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"student": task["student"], "seconds": time.monotonic() - started,
             "worker_peak_mb": usage / 1024, "students_peak_mb": students_peak_mb(),
             "results": report.to_gradescope(),
-            "pictures": [test.pictures for test in report.tests]}  # for the feedback page
+            "pictures": [test.pictures for test in report.tests],  # for the feedback page
+            **({"traceback": failure} if failure else {})}
 
 
 def record(outputs, student, report, digest):
@@ -272,6 +277,7 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
     student's report a 0 saying so, logged in grading.log; the run always goes on to the
     next student, and scores.csv is always written."""
     assignment = exercises.load(assignment_name)
+    course_secret()  # made here if the course has none (saying so once): every worker reads it
     outputs = Outputs(output)
     jobs = max(1, jobs or os.cpu_count() or 2)
     reports, tasks = {}, queue.Queue()
@@ -281,13 +287,22 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
     limit = len(assignment.exercises) * seconds + WORKER_SLACK
 
     with outputs.log() as log:
+        log_lock = threading.Lock()
+
+        def note(task, where, trace):
+            """A grader failure's traceback in grading.log, one thread at a time, each line
+            without control characters (a student's values may be in it)."""
+            lines = [one_line(line) for line in trace.splitlines()]
+            with log_lock:
+                log.write(f"grading {one_line(task['student'])} failed{where}:\n"
+                          + "\n".join(lines) + "\n")
+                log.flush()
+
         def failed(task, error):
             """Called in an except block: the student's 0, logged and written if it can be."""
             report = failure_report(assignment, GRADER_FAILED.format(type(error).__name__))
             try:
-                log.write(f"grading {one_line(task['student'])} failed:\n"
-                          f"{traceback.format_exc()}")
-                log.flush()
+                note(task, "", traceback.format_exc())
                 record(outputs, task["student"], report, task["sha256"])
             except Exception:  # the failure is still counted, in scores.csv and the summary
                 pass
@@ -315,6 +330,8 @@ def grade_all(submissions, assignment_name, output, jobs=None, resume=False, sec
             else:
                 report = report_from_json(reply["results"])
                 peak = reply["worker_peak_mb"], reply.get("students_peak_mb", 0)
+                if isinstance(reply.get("traceback"), str):
+                    note(task, " on its worker", reply["traceback"][-TRACEBACK_CHARS:])
                 for test, pictures in zip(report.tests, reply.get("pictures", [])):
                     test.pictures = pictures
             record(outputs, task["student"], report, task["sha256"])

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from .. import exercises
 from ..report import one_line, points, replace_atomically
+from ..sandbox.exposure import FLAG, Exposed, refuse_readable
+from ..secret import SecretError, course_secret
 
 ASSIGNMENTS = ", ".join(exercises.ASSIGNMENTS)
 
@@ -127,6 +129,9 @@ def grade_command(args):
     args.output = args.output or "results.json"
     for path in filter(None, (args.output, args.junit)):
         check_writable(path)
+    refuse_readable([Path(args.submission).parent, Path(args.output).parent],
+                    args.allow_readable_course)
+    course_secret()  # made now if the course has none (saying so), not mid-grading
     started = time.monotonic()
     exists = os.path.lexists(args.submission)
     other = assignment_of(args.submission) if exists else None
@@ -176,6 +181,7 @@ def grade_all_command(args):
     check_writable(output, folder=True)
     if args.junit:
         check_writable(args.junit)
+    refuse_readable([args.submissions, output], args.allow_readable_course)
     graders = cluster(args) if args.scheduler else None
     try:
         reports = grade_all(submissions, args.assignment, output, args.jobs, args.resume,
@@ -210,13 +216,35 @@ def cluster(args):
     --jobs, if given, is how many submissions are in flight at once."""
     from .cluster import Cluster, ClusterError
     try:
-        return Cluster(args.scheduler, args.assignment, args.timeout, most=args.jobs)
+        return Cluster(args.scheduler, args.assignment, args.timeout, most=args.jobs,
+                       keys=args.cluster_keys, unsafe_plain_tcp=args.unsafe_plain_tcp)
     except ClusterError as error:
         raise BadInput(str(error)) from None
 
 
+def cluster_keys_command(args):
+    """Make the course's CA and the certificates of its Dask cluster, and say which goes
+    where."""
+    from .cluster import CA_KEY, CLUSTER_FILES, DRIVER_FILES, KEY_DAYS, ClusterError, \
+        default_keys, make_keys
+    folder = args.folder or default_keys()
+    try:
+        make_keys(folder)
+    except ClusterError as error:
+        raise BadInput(str(error)) from None
+    except OSError as error:
+        raise BadInput(f"cannot write cluster keys in {folder}: {error.strerror}") from None
+    print(f"cluster keys in {folder}, valid for {KEY_DAYS} days:\n"
+          f"  {', '.join(CLUSTER_FILES)}: for the scheduler and every worker (--tls-ca-file, "
+          "--tls-cert, --tls-key)\n"
+          f"  {', '.join(DRIVER_FILES[1:])}: for grade-all --scheduler tls://... here\n"
+          f"  {CA_KEY}: signs certificates; no grading machine needs it")
+
+
 def release_command(args):
     from .release import release
+    if not args.check:
+        course_secret()  # a new course gets its secret here (--check writes nothing)
     release(args.assignment, check=args.check)
 
 
@@ -232,7 +260,8 @@ def nbgrader_command(args):
         raise BadInput(f"no submission from student {', '.join(unknown)} in "
                        f"{course / 'submitted'}")
     from .nbgrader_course import grade_course
-    grade_course(args.course, args.assignment, args.student, args.jobs, args.resume)
+    grade_course(args.course, args.assignment, args.student, args.jobs, args.resume,
+                 args.allow_readable_course)
 
 
 def gradescope_command(args):
@@ -247,6 +276,9 @@ def demo_command(args):
     from ..grade import grade_submission
     from ..reference import course_directory
     check_writable(args.output, folder=True)
+    refuse_readable([course_directory() / "tests" / "submissions", args.output],
+                    args.allow_readable_course)
+    course_secret()
     for assignment in exercises.ASSIGNMENTS:
         folder = course_directory() / "tests" / "submissions" / assignment
         for example in ("correct.ipynb", "typical_bugs.ipynb"):
@@ -277,12 +309,26 @@ def add_grading_options(parser, jobs):
                         "below X, after writing every file")
 
 
+def add_allow_readable(parser):
+    parser.add_argument(FLAG, action="store_true",
+                        help="grade even if students' code, run as an unprivileged user "
+                        "without bubblewrap, could read the course, the class or the outputs "
+                        "(and so copy classmates' work); without it such grading is refused")
+
+
 def add_scheduler(parser):
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="grade the class on a Dask cluster: the address of a running "
-                        "Dask scheduler, e.g. tcp://127.0.0.1:8786; each submission becomes a "
+                        "Dask scheduler, e.g. tls://10.0.0.5:8786; each submission becomes a "
                         "task, and every output is still written here (see README, "
                         "\"Grading on a cluster\"; needs the cluster extra)")
+    parser.add_argument("--cluster-keys", default=None, metavar="DIR",
+                        help="the certificates made by `cluster-keys` (default: "
+                        ".rnn-kit-cluster in the course directory)")
+    parser.add_argument("--unsafe-plain-tcp", action="store_true",
+                        help="allow a scheduler address without TLS (tcp://): anyone who "
+                        "reaches its port, a student's process included, can run code on the "
+                        "workers; only on a network no student can reach")
 
 
 def build_parser(prog=None):
@@ -315,6 +361,7 @@ def build_parser(prog=None):
     add_grading_options(grade, "exercises graded in parallel (default: the number of cores; "
                         "for a folder, submissions)")
     add_scheduler(grade)
+    add_allow_readable(grade)
 
     batch = command("grade-all", grade_all_command, "grade a class in parallel: nbgrader's "
                     "submitted/ layout or a folder of notebooks",
@@ -330,6 +377,7 @@ def build_parser(prog=None):
                         "with --scheduler, every worker thread at the start, and more wait in "
                         "its queue for workers that join later)")
     add_scheduler(batch)
+    add_allow_readable(batch)
 
     release = command("release", release_command, "regenerate an assignment from solutions/ "
                       "and release it with nbgrader", "rnn_step_by_step --check")
@@ -348,6 +396,7 @@ def build_parser(prog=None):
                         help="submissions graded in parallel (default: the number of cores)")
     course.add_argument("--resume", action="store_true",
                         help="skip submissions already graded and unchanged")
+    add_allow_readable(course)
 
     gradescope = command("gradescope", gradescope_command, "build the Gradescope autograder zip "
                          "(setup.sh, run_autograder, engine) for one assignment",
@@ -356,10 +405,18 @@ def build_parser(prog=None):
     gradescope.add_argument("--output", default="autograder.zip", metavar="FILE",
                             help="the zip to write (default autograder.zip)")
 
+    keys = command("cluster-keys", cluster_keys_command, "make the TLS certificates of a "
+                   "Dask cluster for grade-all --scheduler (a CA of the course's own, and "
+                   "certificates it signs)", ".rnn-kit-cluster")
+    keys.add_argument("folder", nargs="?", default=None, metavar="DIR",
+                      help="where to write them, a new folder (default: .rnn-kit-cluster in "
+                      "the course directory)")
+
     demo = command("demo", demo_command, "grade the bundled example submissions",
                    "--output demo-results")
     demo.add_argument("--output", default="demo-results", metavar="FOLDER",
                       help="folder for their results (default demo-results)")
+    add_allow_readable(demo)
     return parser
 
 
@@ -384,7 +441,7 @@ def main(argv=None, prog=None):
     try:
         resolve_assignment(args)
         args.run(args)
-    except BadInput as error:
+    except (BadInput, Exposed, SecretError) as error:
         print(f"rnn-kit: {one_line(error)}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -6,38 +6,195 @@ run by a worker's long-lived thread, whose sandbox zygote serves submission afte
 submission. The driver (this process) still reads every notebook, writes every output and
 decides every score's fate, exactly as in a local run: the cluster only computes replies.
 
+A Dask scheduler runs any function a client sends, on workers that hold solutions/, as the
+workers' user. So the driver speaks to it only over mutual TLS, with certificates signed by
+the course's own CA (`make_keys`, `python -m autograder cluster-keys`), unless the
+instructor passes --unsafe-plain-tcp; and a worker grades only where students' processes
+cannot reach the scheduler at all (`worker_problem`).
+
 - `lanes`: every worker thread at connect time, so each thread has one submission at a time,
   or --jobs (workers that join later take the submissions waiting in the scheduler's queue);
 - a notebook the driver refuses to read (a symlink, a FIFO, a huge file) is graded here,
   which needs no sandbox: the 0 and its reason, as locally;
+- a submission's time limit counts from when a worker starts grading it (the task tells
+  the driver, as a Dask event), never while it waits in the scheduler's queue;
 - a worker that dies mid-task: the scheduler runs the task again on another worker (up to
   `distributed.scheduler.allowed-failures` times, 3 by default; then KilledWorker);
-- a task that errs or misses its deadline: None, which the batch records as "grading
+- a task that errs or overruns its limit: None, which the batch records as "grading
   stopped unexpectedly" for that submission only;
 - the scheduler lost (the connection closed: every task in flight is lost with it): the run
   stops as if interrupted (batch.Abandoned), recording nothing for the submissions in
   flight, so that `--resume` grades them and the rest once the scheduler is back.
 
-Only this module imports `distributed` (`pip install -e ".[cluster]"`): the grading core,
-and the workers' side of a task (autograder.frontends.batch), never do.
+Only this module imports `distributed` and `cryptography` (`pip install -e ".[cluster]"`):
+the grading core, and the workers' side of a task (autograder.frontends.batch), never do.
 """
+import asyncio
+import datetime
 import gc
 import hashlib
 import logging
+import os
+import subprocess
 import time
 import warnings
+from pathlib import Path
 
 from . import batch
 from ..read import NotebookError, read_regular
 from ..reference import course_directory
+from ..report import private_folder
+from ..sandbox import runner
+from ..secret import SecretError, course_secret
 
 WORKERS_SECONDS = 60.0   # for at least one worker to be there
+POLL = 1.0               # seconds between looks at a task that has not replied
 REPLY_KEYS = ("student", "seconds", "worker_peak_mb", "results")
 INSTALL = 'pip install -e ".[cluster]"'
+STARTED = "rnn-kit-started"   # the Dask event topic of a task that starts grading
+KEYS = ".rnn-kit-cluster"     # the certificates' folder in the course directory (git-ignored)
+KEY_DAYS = 400                # how long the certificates are valid
+# The scheduler and workers need the first three, the driver the CA and its own pair.
+CLUSTER_FILES = ("ca.pem", "cluster.pem", "cluster-key.pem")
+DRIVER_FILES = ("ca.pem", "driver.pem", "driver-key.pem")
+CA_KEY = "ca-key.pem"
+PLAIN = ("refusing to grade through {address}: a Dask scheduler without TLS runs code from "
+         "anyone who reaches its port, a student's process included; make keys with `python "
+         "-m autograder cluster-keys`, start the scheduler and workers with them (README, "
+         "\"Grading on a cluster\") and give a tls:// address, or pass --unsafe-plain-tcp on "
+         "a network no student can reach")
+# Run as a students' uid: can it open a TCP connection to HOST PORT?
+PROBE = ("import socket, sys\n"
+         "try:\n"
+         "    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3).close()\n"
+         "except OSError as error:\n"
+         "    print('blocked', error)\n"
+         "else:\n"
+         "    print('connected')\n")
 
 
 class ClusterError(Exception):
     """The cluster cannot grade; the message is one sentence for the user."""
+
+
+def default_keys():
+    """Where cluster-keys writes and grade-all reads the certificates unless told."""
+    return course_directory() / KEYS
+
+
+def make_keys(folder):
+    """Write a new CA and two certificates it signs, each with its EC key, into `folder`
+    (0700, files 0600): cluster.pem for the scheduler and workers, driver.pem for
+    grade-all. Dask's TLS then admits only holders of a certificate from this CA, and
+    the workers never need the CA's key. ClusterError if `folder` already holds keys
+    (the running cluster's certificates would stop matching)."""
+    try:
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import ExtendedKeyUsageOID
+    except ImportError:
+        raise ClusterError("making cluster keys needs the cryptography package: install the "
+                           f"kit's cluster extra ({INSTALL})") from None
+    folder = Path(folder)
+    taken = [name for name in (CA_KEY, *CLUSTER_FILES, *DRIVER_FILES)
+             if os.path.lexists(folder / name)]
+    if taken:
+        raise ClusterError(f"{folder} already holds cluster keys ({taken[0]}); remove them "
+                           "first, then give the scheduler and workers the new ones")
+    private_folder(folder)
+    os.chmod(folder, 0o700)  # it may have existed, open to others
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = certificate("rnn-kit course CA", ca_key, None, ca_key)
+    server = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    pairs = {"ca": (ca, ca_key)}
+    for name, usage in (("cluster", server), ("driver", [ExtendedKeyUsageOID.CLIENT_AUTH])):
+        key = ec.generate_private_key(ec.SECP256R1())
+        pairs[name] = certificate(f"rnn-kit {name}", key, usage, ca_key, ca), key
+    for name, (cert, key) in pairs.items():
+        write_private(folder / f"{name}.pem", pem(cert))
+        write_private(folder / f"{name}-key.pem", pem(key))
+    return folder
+
+
+def certificate(name, key, usage, issuer_key, issuer=None):
+    """An X.509 certificate for `key` signed by `issuer_key`: the CA's own (issuer None,
+    self-signed), else one for the extended key `usage` (TLS server and/or client)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+    now = datetime.datetime.now(datetime.timezone.utc)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    ca = issuer is None
+    builder = (x509.CertificateBuilder().subject_name(subject)
+               .issuer_name(subject if ca else issuer.subject).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(hours=1))  # clocks differ a little
+               .not_valid_after(now + datetime.timedelta(days=KEY_DAYS))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None),
+                              critical=True)
+               .add_extension(x509.KeyUsage(
+                   digital_signature=not ca, key_cert_sign=ca, crl_sign=ca,
+                   content_commitment=False, key_encipherment=False, data_encipherment=False,
+                   key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                              critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                   issuer_key.public_key()), critical=False))
+    if not ca:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(usage), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def pem(item):
+    """A certificate's or a private key's PEM bytes (the key unencrypted: Dask's command
+    line takes no passphrase; the file's mode protects it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    if isinstance(item, x509.Certificate):
+        return item.public_bytes(serialization.Encoding.PEM)
+    return item.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption())
+
+
+def write_private(path, data):
+    """A new file only its owner can read (never an existing one, nor through a link)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+
+
+def security(address, keys=None, unsafe_plain_tcp=False):
+    """The driver's distributed.Security for `address`: mutual TLS with the certificates in
+    `keys` (default: .rnn-kit-cluster/ in the course directory); None for a plain address
+    only where the instructor passed unsafe_plain_tcp; else ClusterError saying why not."""
+    if not address.startswith("tls://"):
+        if unsafe_plain_tcp:
+            return None
+        raise ClusterError(PLAIN.format(address=address))
+    distributed = imported()
+    folder = Path(keys) if keys else default_keys()
+    missing = [name for name in DRIVER_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ClusterError(f"no cluster keys in {folder} ({missing[0]} is missing): make them "
+                           f"with `python -m autograder cluster-keys {folder}` and start the "
+                           "scheduler and workers with them (README, \"Grading on a cluster\")")
+    key = folder / "driver-key.pem"
+    if key.stat().st_mode & 0o077:
+        raise ClusterError(f"other users can read {key}, and with it run code on the workers: "
+                           f"chmod 600 {key}")
+    return distributed.security.Security(
+        tls_ca_file=str(folder / "ca.pem"), tls_client_cert=str(folder / "driver.pem"),
+        tls_client_key=str(key), require_encryption=True)
+
+
+def imported():
+    """The distributed package, or ClusterError naming the extra to install."""
+    try:
+        import distributed
+        import distributed.security
+    except ImportError:
+        raise ClusterError("grading on a Dask cluster needs the distributed package: "
+                           f"install the kit's cluster extra ({INSTALL})") from None
+    return distributed
 
 
 def solutions_digest(assignment_name):
@@ -49,9 +206,16 @@ def solutions_digest(assignment_name):
         return None
 
 
-def worker_problem(assignment_name, digest):
-    """Run on each worker at connect time: None if it can grade the assignment as the driver
-    would, else why not (no course directory, other reference solutions)."""
+def secret_digest():
+    """The SHA-256 of the course secret here: the hidden cases are seeded from it."""
+    return hashlib.sha256(course_secret().encode()).hexdigest()
+
+
+def worker_problem(assignment_name, digest, secret, dask_worker=None):
+    """Run on a worker, at connect time and before each task: None if it can grade the
+    assignment as the driver would, safely; else why not (no course directory, other
+    reference solutions, another course secret, or students' processes that could reach
+    the scheduler and run code on the cluster as the workers' user)."""
     found = solutions_digest(assignment_name)
     path = course_directory() / "solutions" / f"{assignment_name}.py"
     if found is None:
@@ -59,28 +223,78 @@ def worker_problem(assignment_name, digest):
                "checkout there, or set RNN_KIT_COURSE)"
     if digest is not None and found != digest:
         return f"its reference solutions at {path} differ from this machine's"
+    try:
+        theirs = secret_digest()
+    except SecretError as error:
+        return f"it has no course secret ({error})"
+    if secret is not None and theirs != secret:
+        return "its course secret (RNN_KIT_SECRET, or .rnn-kit-secret in its course " \
+               "directory) differs from this machine's, so it would grade other hidden cases"
+    if dask_worker is None:
+        dask_worker = imported().get_worker()
+    return network_problem(dask_worker.scheduler.address)
+
+
+def network_problem(address):
+    """None if students' processes here cannot open a connection to the scheduler at
+    `address`; else why. Bubblewrap (or a network namespace) leaves them no network; their
+    own uids may still be kept off it by a firewall, which a probe run as the first uid of
+    their range proves; under the worker's own uid nothing keeps them off."""
+    found = runner.isolation()
+    if not found.network:
+        return None
+    if not found.user:
+        return f"its students' processes run as its own user with the network open " \
+               f"(isolation: {found}), so they could use the scheduler; install bubblewrap there"
+    host, port = imported().comm.get_address_host_port(address)
+    uid = runner.UID_BASE  # in the students' range, and no student's: none can tamper with it
+    reached = reachable(found.python, uid, host, port)
+    if reached is None:
+        return f"it could not check that students' processes cannot reach the scheduler (a " \
+               f"probe as uid {uid} did not run); install bubblewrap there"
+    if reached:
+        return f"a process there as a students' uid ({uid}) could connect to the scheduler at " \
+               f"{host}:{port} (isolation: {found}); install bubblewrap there, or firewall " \
+               f"the students' uids ({runner.UID_BASE} and up)"
     return None
 
 
-def grade_remotely(task, assignment_name, seconds, digest):
+def reachable(python, uid, host, port):
+    """Whether a process of `python` run as `uid` can connect to host:port (None: the probe
+    did not run, which proves nothing)."""
+    try:
+        done = subprocess.run([python, "-I", "-c", PROBE, host, str(port)], cwd="/",
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=30, **runner.as_user(uid))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    answer = done.stdout.split()[:1] if done.returncode == 0 else []
+    return {"connected": True, "blocked": False}.get(answer[0]) if answer else None
+
+
+def grade_remotely(task, assignment_name, seconds, digest, secret):
     """Run on a worker for each submission: batch.grade_one's reply, or {"problem": why} if
     this worker cannot grade as the driver would (it may have joined after the check made
-    when the driver connected)."""
-    problem = worker_problem(assignment_name, digest)
-    return {"problem": problem} if problem else batch.grade_one(task, assignment_name, seconds)
+    when the driver connected). It tells the driver when grading starts: the submission's
+    time limit counts from then."""
+    worker = imported().get_worker()
+    problem = worker_problem(assignment_name, digest, secret, worker)
+    if problem:
+        return {"problem": problem}
+    worker.log_event(STARTED, {"key": worker.get_current_task()})
+    return batch.grade_one(task, assignment_name, seconds)
 
 
-def connect(address, seconds=None):
-    """A distributed.Client on `address`, or ClusterError saying why not. seconds: how long
-    to keep trying; default Dask's distributed.comm.timeouts.connect (30 s unless set, e.g.
-    DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=10s)."""
-    try:
-        import dask.config
-        import distributed
-        from dask.utils import parse_timedelta
-    except ImportError:
-        raise ClusterError("grading on a Dask cluster needs the distributed package: "
-                           f"install the kit's cluster extra ({INSTALL})") from None
+def connect(address, seconds=None, secure=None, keys=None):
+    """A distributed.Client on `address` with the Security `secure`, or ClusterError saying
+    why not. seconds: how long to keep trying; default Dask's
+    distributed.comm.timeouts.connect (30 s unless set, e.g.
+    DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=10s). keys: the certificates' folder, named
+    in the message if nothing answers."""
+    distributed = imported()
+    import dask.config
+    from dask.utils import parse_timedelta
     if seconds is None:
         seconds = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"),
                                   default="seconds")
@@ -91,13 +305,16 @@ def connect(address, seconds=None):
             logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
     try:
-        return distributed.Client(address, timeout=seconds, set_as_default=False)
+        return distributed.Client(address, timeout=seconds, set_as_default=False,
+                                  security=secure)
     except ValueError as error:
         problem = f"{address!r} is not a Dask scheduler address: {error} (e.g. " \
-                  "tcp://127.0.0.1:8786)"
+                  "tls://127.0.0.1:8786)"
     except OSError:  # refused, unreachable, no answer: distributed retries until `seconds`
+        keys = f", and was it started with the keys in {keys or default_keys()}" \
+            if secure is not None else ""
         problem = f"no Dask scheduler answered at {address} within {seconds:g} s (is it " \
-                  "running, and is the address right?)"
+                  f"running, is the address right{keys}?)"
     except Exception as error:  # something answered that does not speak Dask
         problem = f"cannot connect to a Dask scheduler at {address} ({type(error).__name__})"
     gc.collect()  # the failed Client, closed now rather than at exit (where it would hang)
@@ -107,16 +324,20 @@ def connect(address, seconds=None):
 class Cluster:
     """The `graders` of batch.grade_all on a running Dask scheduler.
 
-    Raises ClusterError (one sentence) if the scheduler does not answer, no worker arrives
-    within `workers_seconds`, or a worker cannot grade this assignment. `most`: how many
-    submissions are in flight (default: one per worker thread at connect time; more wait
-    in the scheduler's queue for workers that are still starting, as on Slurm). Close it
-    when done (it is a context manager)."""
+    Raises ClusterError (one sentence) if the address is not TLS (unless unsafe_plain_tcp),
+    the certificates in `keys` are missing, the scheduler does not answer, no worker
+    arrives within `workers_seconds`, or a worker cannot grade this assignment. `most`: how
+    many submissions are in flight (default: one per worker thread at connect time; more
+    wait in the scheduler's queue for workers that are still starting, as on Slurm). Close
+    it when done (it is a context manager)."""
 
-    def __init__(self, address, assignment_name, seconds, most=None, connect_seconds=None,
+    def __init__(self, address, assignment_name, seconds, most=None, keys=None,
+                 unsafe_plain_tcp=False, connect_seconds=None,
                  workers_seconds=WORKERS_SECONDS):
         self.address, self.assignment_name, self.seconds = address, assignment_name, seconds
-        self.client = connect(address, connect_seconds)
+        self.started = {}  # task key: when (time.monotonic()) a worker began grading it
+        self.client = connect(address, connect_seconds,
+                              security(address, keys, unsafe_plain_tcp), keys)
         try:
             try:
                 self.client.wait_for_workers(1, timeout=workers_seconds)
@@ -124,9 +345,9 @@ class Cluster:
                 raise ClusterError(f"the Dask scheduler at {address} has no workers (waited "
                                    f"{workers_seconds:g} s); start some with `dask worker "
                                    f"{address} --nthreads 1`") from None
-            digest = self.digest = solutions_digest(assignment_name)
-            answers = self.client.run(worker_problem, assignment_name, digest,
-                                      on_error="return")
+            self.digest, self.secret = solutions_digest(assignment_name), secret_digest()
+            answers = self.client.run(worker_problem, assignment_name, self.digest,
+                                      self.secret, on_error="return")
             for worker, answer in sorted(answers.items()):
                 if isinstance(answer, BaseException):  # e.g. the kit is not installed there
                     answer = f"{type(answer).__name__}: {answer}"
@@ -134,10 +355,17 @@ class Cluster:
                     raise ClusterError(f"the Dask worker {worker} cannot grade "
                                        f"{assignment_name}: {answer}")
             threads = sum(self.client.nthreads().values())
+            self.client.subscribe_topic(STARTED, self.began)
         except BaseException:
             self.close()
             raise
         self.lanes = max(1, most or threads)
+
+    def began(self, event):
+        """A task's STARTED event (in the client's event loop): its limit counts from now."""
+        message = event[1] if isinstance(event, (tuple, list)) and len(event) == 2 else None
+        if isinstance(message, dict) and isinstance(message.get("key"), str):
+            self.started[message["key"]] = time.monotonic()
 
     def worker(self):
         """A lane's worker: the cluster itself (every lane submits to the same client)."""
@@ -145,7 +373,10 @@ class Cluster:
 
     def grade(self, task, deadline):
         """grade_one's reply for task, or None if its task erred, its workers kept dying,
-        the reply is malformed, or no reply came before `deadline` (time.monotonic())."""
+        the reply is malformed, or it took longer than the time left until `deadline`
+        (time.monotonic()) now: counted from when a worker starts grading it, as the
+        submission may first wait in the scheduler's queue."""
+        limit = deadline - time.monotonic()
         try:
             notebook = read_regular(task["path"])
         except NotebookError:  # graded here, as locally: its 0 and the reason, no sandbox
@@ -156,8 +387,8 @@ class Cluster:
                 raise ConnectionError("the scheduler is lost")  # handled below
             future = self.client.submit(
                 grade_remotely, dict(task, notebook=notebook), self.assignment_name,
-                self.seconds, self.digest, pure=False)
-            reply = future.result(timeout=max(0.0, deadline - time.monotonic()))
+                self.seconds, self.digest, self.secret, pure=False)
+            reply = self.wait(future, limit)
         except Exception:  # TimeoutError, KilledWorker, CancelledError, the scheduler lost
             if future is not None:
                 try:
@@ -168,10 +399,28 @@ class Cluster:
                 raise batch.Abandoned(f"the connection to the Dask scheduler at "
                                       f"{self.address} was lost") from None
             return None
+        finally:
+            if future is not None:
+                self.started.pop(future.key, None)
         if isinstance(reply, dict) and isinstance(reply.get("problem"), str):
             raise batch.Abandoned(f"a Dask worker cannot grade {self.assignment_name}: "
                                   f"{reply['problem'][:500]}")
         return reply if valid(reply, task) else None
+
+    def wait(self, future, limit):
+        """The future's result; TimeoutError once it has run `limit` seconds on a worker
+        (a retry on another worker starts afresh); ConnectionError if the scheduler is lost.
+        Waiting in the queue is not counted."""
+        while True:
+            began = self.started.get(future.key)
+            left = POLL if began is None else began + limit - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            try:
+                return future.result(timeout=min(left, POLL))
+            except (TimeoutError, asyncio.TimeoutError):
+                if self.client.status != "running":
+                    raise ConnectionError("the scheduler is lost") from None
 
     def stop(self):
         """A lane has nothing to stop: each grade() waits for its own task, or cancels it."""

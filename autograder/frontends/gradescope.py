@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import exercises
 from ..grade import release_notebook
 from ..reference import PACKAGE, PUBLIC, course_directory
+from ..secret import SECRET_FILE, course_secret
 
 SETUP = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image.
@@ -51,8 +52,11 @@ SOURCE=$ROOT/source
 SUBMISSION=$ROOT/submission
 RESULTS=$ROOT/results/results.json
 
-# Students' code may run as an unprivileged uid, which must not read solutions/.
+# Students' code may run as an unprivileged uid, which must read none of the course, the
+# submission or the results (the grader refuses to grade in that mode if it can).
 chmod -R go-rwx "$SOURCE"
+mkdir -p "$SUBMISSION" "${RESULTS%/*}"
+chmod go-rwx "$SUBMISSION" "${RESULTS%/*}"
 
 # The notebook: $ASSIGNMENT.ipynb anywhere below the submission, else the first .ipynb by
 # path; never in hidden folders (Jupyter's .ipynb_checkpoints) or macOS's zip metadata.
@@ -88,7 +92,7 @@ FAILED = json.dumps({"score": 0, "output": "Grading failed because of a problem 
                      "tests": [], "extra_data": {"grading_failed": True}}, indent=1)
 # Fixed entry times and modes: the same sources always give the same zip, byte for byte.
 EPOCH = (1980, 1, 1, 0, 0, 0)
-EXECUTABLE, REGULAR = 0o100755, 0o100644
+EXECUTABLE, REGULAR, PRIVATE = 0o100755, 0o100644, 0o100600
 
 
 def dependencies():
@@ -128,8 +132,9 @@ def build(assignment, output="autograder.zip"):
     entries = {name: (path.read_bytes(), REGULAR)
                for name, path in course_files(assignment).items()}
     entries["requirements.txt"] = ("\n".join(dependencies()) + "\n").encode(), REGULAR
-    # The hidden cases the course grades with here are the ones Gradescope grades with.
-    entries[exercises.SECRET_FILE] = (exercises.course_secret() + "\n").encode(), REGULAR
+    # The hidden cases the course grades with here are the ones Gradescope grades with: the
+    # course's secret (made now if it has none), never one anybody could know.
+    entries[SECRET_FILE] = (course_secret() + "\n").encode(), PRIVATE
     entries["setup.sh"] = SETUP.encode(), EXECUTABLE
     run = RUN.replace("@ASSIGNMENT@", assignment).replace("@FAILED@", FAILED)
     entries["run_autograder"] = run.encode(), EXECUTABLE

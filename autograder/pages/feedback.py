@@ -1,9 +1,11 @@
 """The feedback handed back to each student after a class run: markdown and an HTML page.
 
 Both are built from the Report. Test outputs hold what the student's code raised or printed
-(public case), so neither format may let that text out of its code block: the markdown
-fences each block with a backtick run longer than any inside it, and the HTML page comes
-from a Jinja2 template with autoescaping, never from re-reading the markdown.
+(public case), the notebook remarks may quote the notebook, and the student ID is whatever
+the submission was named: none of it may become the grader's words. The markdown puts each
+of them in a code block fenced with a backtick run longer than any inside it, and the HTML
+page comes from a Jinja2 template with autoescaping, never from re-reading the markdown.
+Assignment, exercise and test names come from the assignment's spec, not from a submission.
 """
 import functools
 import math
@@ -24,13 +26,20 @@ def sections(report):
 MISTAKE = "likely mistake: "
 
 
+def named_mistake(output):
+    """The named mistake in a test's output, or None. check.with_mistake_line puts it right
+    under the output's first line (the case's header): only there, since what the student's
+    code printed or raised comes later and may start with the same words."""
+    lines = output.split("\n", 2)
+    return lines[1][len(MISTAKE):] if len(lines) > 1 and lines[1].startswith(MISTAKE) else None
+
+
 def page_sections(report):
     """What the HTML page shows of each exercise: its points, whether it passed, its named
     mistake (check.with_mistake_line), and each test with its output and pictures."""
     found = []
     for name, (score, max_score, tests) in report.exercises().items():
-        mistakes = [line[len(MISTAKE):] for test in tests for line in test.output.splitlines()
-                    if line.startswith(MISTAKE)]
+        mistakes = [named_mistake(test.output) for test in tests if named_mistake(test.output)]
         found.append({"name": name, "points": f"{score:g} / {max_score:g}",
                       "passed": score >= max_score - 1e-9, "mistake": (mistakes or [None])[0],
                       "tests": [{"label": test.name.split(": ", 1)[-1], "passed": test.passed,
@@ -47,8 +56,10 @@ def code_block(text):
 
 
 def markdown(report, student):
+    """The feedback as markdown: the grader's words as markdown, everything from the student
+    (ID, notebook remarks, test outputs) in code blocks, which any renderer shows as text."""
     lines = [f"# {report.assignment}: {report.score:g} / {report.max_score:g}", "",
-             f"Student: {one_line(student)}", ""]
+             "Student:", "", *code_block(one_line(student)), ""]
     if report.output:
         lines += [*code_block(report.output), ""]
     lines += ["| exercise | points |", "| --- | --- |"]

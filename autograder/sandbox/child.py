@@ -514,6 +514,11 @@ def remove_ipc(libc):
 
 
 def main():
+    if sys.argv[1] == "cleanup":  # run as a student's uid once its process is ended
+        import ctypes
+        os.kill(-1, signal.SIGKILL)  # every process of the uid but this one
+        remove_ipc(ctypes.CDLL(None, use_errno=True))
+        os._exit(0)
     if sys.argv[1] == "zygote":
         control_fd, kill_all = int(sys.argv[2]), sys.argv[3] == "all"
         sys.meta_path.insert(0, NoGrader())

@@ -258,9 +258,11 @@ def end_confined(process, isolation, uid, scratch):
             pass
     if uid is not None and not isolation.bubblewrap:
         # Detached processes left the group; everything running as this uid is the
-        # student's, and a kill(-1) sent as that uid reaches all of it.
-        subprocess.run([isolation.python, "-I", "-c", "import os; os.kill(-1, 9)"],
-                       stdin=subprocess.DEVNULL, capture_output=True, **as_user(uid))
+        # student's, and a kill(-1) sent as that uid reaches all of it; so do its System V
+        # objects (in the machine's IPC namespace where it has none of its own).
+        subprocess.run([isolation.python, "-I", str(Path(scratch, ".sandbox", CHILD.name)),
+                        "cleanup"], stdin=subprocess.DEVNULL, capture_output=True,
+                       **as_user(uid))
         remove_files_of(uid, isolation.writable)
     process.wait()
     shutil.rmtree(scratch, ignore_errors=True)

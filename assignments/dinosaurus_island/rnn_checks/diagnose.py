@@ -109,6 +109,17 @@ def explain(differences, rtol, atol, gradient=False, reveal=True, time_axis=None
     return lines
 
 
+def described(value, reveal=True):
+    """What a student's function returned, in words, with the likely cause of a None."""
+    return describe_type(value, reveal) + (" (a missing return?)" if value is None else "")
+
+
+def returned(name, value, reveal=True):
+    """`your sample returned None (a missing return?)`: the start of a sentence about what
+    came back, for the checks that cannot compare it with anything."""
+    return f"your {name} returned {described(value, reveal)}"
+
+
 def exception_name(kind):
     """A builtin exception's name, or "an exception": a class the student's code defined
     could be named after the hidden inputs."""

@@ -185,7 +185,10 @@ class SolutionReference:
                     args_after, replies)
 
     def cases(self, exercise):
-        return [self.case(exercise, *case) for case in self.assignment.cases(exercise.name)]
+        """Every case of `exercise`, the hidden ones drawn from the course's secret."""
+        from .secret import hidden_seed  # late: host only, never in the students' copy
+        return [self.case(exercise, *case)
+                for case in self.assignment.cases(exercise.name, hidden_seed)]
 
 
 def dump_value(value):
@@ -202,7 +205,7 @@ def public_data(reference):
     """{exercise: its public case}, as written to autograder/public/<assignment>.json."""
     data = {}
     for exercise in reference.assignment.exercises:
-        case = reference.case(exercise, *next(reference.assignment.cases(exercise.name)))
+        case = reference.case(exercise, *reference.assignment.public_case())
         if exercise.inputs_after != "updated":
             case.args_after = None  # only an in-place update needs them: keep the file small
         case.bounded = None  # reference code: never in a student's hands

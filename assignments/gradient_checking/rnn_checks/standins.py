@@ -26,6 +26,7 @@ import hashlib
 import inspect
 import json
 import random
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -204,6 +205,7 @@ class Observation:
         self.case_inputs = [normalise(value) for value in case_inputs if holds_arrays(value)
                             or isinstance(value, dict)]
         self.pinned, self.limits = {}, {}
+        self.answers = Answers()  # the reference's own answers on this case
 
     def add(self, arguments):
         # Read in place, not copied: this runs on every call of a training run.
@@ -215,12 +217,22 @@ class Observation:
 
 
 def observer(function, observation):
-    """`function`, adding each call's arguments to `observation`."""
+    """`function`, adding each call's arguments to `observation`, and its answer (as it
+    would cross the process boundary) with the seconds it took, where it drew no random
+    numbers."""
     signature = inspect.signature(function)
 
     def observed(*args, **kwargs):
-        observation.add(bind(signature, function.__name__, args, kwargs))
-        return function(*args, **kwargs)
+        arguments = bind(signature, function.__name__, args, kwargs)
+        observation.add(arguments)
+        key = Answers.key(normalise(arguments))  # before the call changes them
+        before, started = random_state(), time.perf_counter()
+        result = function(**arguments)
+        seconds = time.perf_counter() - started
+        if random_state() == before:
+            observation.answers.put(key, [seconds, normalise(result), normalise(arguments),
+                                          aliases(result, arguments)])
+        return result
     return observed
 
 
@@ -236,7 +248,7 @@ class Bounded:
         self.limits = {parameter: limit for parameter, limit in observation.limits.items()
                        if parameter not in self.fixed}
         self.observed = bool(observation.limits)
-        self.answers = Answers()
+        self.answers = observation.answers
 
     def answer(self, args, kwargs):
         if not self.observed:
@@ -255,25 +267,28 @@ class Bounded:
                 raise Refused(f"the grader answers {self.name} here only for arguments shaped "
                               f"like a correct solution's ({parameter} {problem}), so your own "
                               f"{self.name} answered a call")
-        key = Answers.key(called)
-        record = self.answers.get(key)
+        record = self.answers.get(Answers.key(called))
+        started = time.perf_counter()
         if record is None:
-            before = random_state()
             result = self.function(**called)
             # All of `called` goes back (an unchanged value is written back as it was), which
             # costs less than finding what changed, on every call of a training run.
             record = [None, result, called, aliases(result, called)]
-            if random_state() == before:
-                self.answers.put(key, record)  # drew no random numbers: same call, same answer
+        else:  # as late as the reference took: a student cannot time which calls it made
+            time.sleep(max(0.0, record[0] - (time.perf_counter() - started)))
         return _answer(self.signature, args, kwargs, record)
 
 
 class Answers:
-    """One stand-in's answers by the exact bytes of the call, kept while every stand-in's
-    together stay within BUDGET bytes, and then no more (no eviction: a training run asks in
-    order, and each student asks the same first calls). A correct model repeats the
-    reference's own calls step for step, so the reference's side of a training run is
-    computed once per worker, not once per student."""
+    """The reference's own answers on one case, by the exact bytes of the call, kept while
+    every stand-in's together stay within BUDGET bytes, and then no more. A correct model
+    repeats the reference's calls step for step, so the reference's side of its training
+    run is computed once per worker, not once per student.
+
+    Only the reference's calls are kept, never a student's: what is kept is the same for
+    every student, so it tells no student anything about another. A kept answer is given
+    no sooner than the reference took to compute it, so its speed does not tell a student
+    which of its calls the reference made either."""
     BUDGET = 128 << 20
     used = 0  # by all of this process
 

@@ -24,8 +24,8 @@ from typing import Callable
 
 import numpy as np
 
-from .compare import compare, describe_type
-from .diagnose import explain, explain_error
+from .compare import as_float, compare, describe_type, is_number, shown
+from .diagnose import explain, explain_error, returned
 from .sandbox.protocol import normalise
 
 
@@ -46,6 +46,26 @@ def indices(value):
     if isinstance(value, (list, tuple)) and all(type(i) is int for i in value):
         return list(value)
     return None
+
+
+def not_indices(name, value, reveal=True):
+    """What a sampler returned instead of a list of indices, in one sentence."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return (f"{returned(name, value, reveal)} that holds something other than integer "
+                "indices; expected a list of indices")
+    return f"{returned(name, value, reveal)} where a list of indices is expected"
+
+
+def distributions(step, parameters, sample):
+    """The model's distribution of each index of `sample` given the ones before it: from a
+    zero state and a zero input, each index fed back one-hot (as a sampler draws)."""
+    n_a, vocab_size = parameters["Waa"].shape[0], parameters["by"].shape[0]
+    a, x = np.zeros((n_a, 1)), np.zeros((vocab_size, 1))
+    for k in sample:
+        a, p = step(parameters, a, x)
+        yield p
+        x = np.zeros((vocab_size, 1))
+        x[k] = 1
 
 
 class Behaviour:
@@ -99,19 +119,20 @@ class SamplingCheck(Behaviour):
         return {"first": p.ravel()}
 
     def structure(self, sample, vocab_size, reveal=True):
-        """What is wrong with one sample's structure, or None (with the sample, if reveal)."""
-        shown = f": {sample[:60]}" if reveal else ""
-        if sample is None:
-            return "expected a list of integer indices"
+        """What is wrong with one sample's structure (`indices` of what the sampler
+        returned), or None; with the sample, if reveal."""
+        if sample is None:  # returned None or another type, or raised
+            return "is not a list of integer indices"
+        start = f": {shown(sample[:60], 400)}" if reveal else ""
         if not sample or sample[-1] != self.newline:
-            return f"does not end with the newline index {self.newline}{shown}"
+            return f"does not end with the newline index {self.newline}{start}"
         if any(not 0 <= i < vocab_size for i in sample):
-            return f"has indices outside 0..{vocab_size - 1}{shown}"
+            return f"has indices outside 0..{vocab_size - 1}{start}"
         if self.newline in sample[:-1] and not self.course_ending(sample):
-            return f"continues after a newline (only the last index may be one){shown}"
+            return f"continues after a newline (only the last index may be one){start}"
         if len(sample) > self.cap + 1:
             drawn = f"has {len(sample) - 1} characters" if reveal else "has too many characters"
-            return f"{drawn}; at most {self.cap} are drawn{shown}"
+            return f"{drawn}; at most {self.cap} are drawn{start}"
         return None
 
     def course_ending(self, sample):
@@ -123,19 +144,14 @@ class SamplingCheck(Behaviour):
         """A generator function: for a sample, the reference's distribution at each of its
         steps given the sample's own prefix (in the notebook: the first step only)."""
         step = functions.get(self.step)
-        n_a, vocab_size = parameters["Waa"].shape[0], parameters["by"].shape[0]
 
-        def distributions(sample):
+        def conditional(sample):
             if step is None:  # in the notebook: only the first step is known
                 yield expectation["first"]
                 return
-            a, x = np.zeros((n_a, 1)), np.zeros((vocab_size, 1))
-            for k in sample[:self.cap]:
-                a, p = step(parameters, a, x)
+            for p in distributions(step, parameters, sample[:self.cap]):
                 yield p.ravel()
-                x = np.zeros((vocab_size, 1))
-                x[k] = 1
-        return distributions
+        return conditional
 
     def grade(self, exercise, session, case, functions):
         parameters, char_to_ix = case.args[0], case.args[1]
@@ -145,7 +161,7 @@ class SamplingCheck(Behaviour):
         if not first.ok:
             return self.failed(*explain_error(first.error, name, not case.hidden))
         verdicts = []
-        distributions = self.conditionals(parameters, functions, case.expected)
+        conditional = self.conditionals(parameters, functions, case.expected)
         uniform = np.random.default_rng([20251123, self.run])  # fixed: grading is deterministic
         first_seed = 10_000 * self.run
         stream, seed, problems, kept = [], 0, [], []
@@ -162,23 +178,23 @@ class SamplingCheck(Behaviour):
                     continue
                 if len(stream) >= self.values:
                     continue  # the test uses the first n values; the rest only need a valid shape
-                for k, p in zip(sample, distributions(sample)):
+                for k, p in zip(sample, conditional(sample)):
                     cdf_below = float(p[:k].sum())
                     stream.append(cdf_below + uniform.random() * float(p[k]))
             seed += self.seeds
-        if indices(first.value) is None:
-            structure = [f"expected a list of indices, got "
-                         f"{describe_type(first.value, not case.hidden)}"]
+        drawn = indices(first.value)
+        if drawn is None:
+            structure = [not_indices(name, first.value, not case.hidden)]
         elif problems:
             structure = [f"{len(problems)} of {seed} samples are malformed; e.g. one {problems[0]}"]
         else:
             structure = [f"{seed} samples: indices in range, one newline at the end"]
-        verdicts.append(self.verdict("structure", indices(first.value) is not None and not problems,
-                                     structure))
+        verdicts.append(self.verdict("structure", drawn is not None and not problems, structure))
         again = session.call(name, [parameters, char_to_ix, 0], case.standins(exercise))
-        same = again.ok and indices(again.value) == indices(first.value)
+        same = again.ok and drawn is not None and indices(again.value) == drawn
         verdicts.append(self.verdict("same seed, same names", same, [
             "the same seed gives the same names" if same else
+            "no list of indices to compare (see the structure test)" if drawn is None else
             "two calls with seed 0 gave different names: seed your random generator with `seed`"]))
         verdicts.append(self.distribution_verdict(stream, functions.get(self.step) is None))
         capped = self.capped_parameters(parameters)
@@ -187,12 +203,13 @@ class SamplingCheck(Behaviour):
             common=[capped, char_to_ix])]
         capped_ok = all(s is not None and len(s) == self.cap + 1 and self.newline not in s[:-1]
                         and s[-1] == self.newline for s in lengths)
-        shown = [len(s) - 1 if s else None for s in lengths]
+        counts = "no list of indices" if None in lengths else \
+            f"{[len(s) - 1 if s else None for s in lengths]} characters"
         verdicts.append(self.verdict(f"stops after {self.cap} characters", capped_ok, [
             f"with parameters that never choose the newline, names have {self.cap} characters "
             "then the newline" if capped_ok else
             f"with parameters that never choose the newline, expected {self.cap} characters "
-            f"then the newline; got {shown} characters"]))
+            f"then the newline; got {counts}"]))
         verdicts[0].observed = {"samples": kept, "capped": lengths}
         return verdicts
 
@@ -263,37 +280,51 @@ class SamplingCheck(Behaviour):
 class TrainingCheck(Behaviour):
     """model(data_x, ix_to_char, char_to_ix, ...) -> (parameters, last_name), graded by the
     loss its parameters reach on data_x."""
-    loss: str                       # reference function (X, Y, a0, parameters) -> (loss, cache)
+    # The reference's loss over one name's training pair, (X, Y, a0, parameters) -> (loss,
+    # cache): `name_loss` gives the same number (a test checks it) without building a pair.
+    loss: str
     margin: float = 0.5             # pass below initial - margin * (initial - reference)
+    step: str = "rnn_step_forward"  # reference function (parameters, a_prev, x) -> (a, p)
     aspects = (("training", 1.0),)
 
+    @staticmethod
+    def name_loss(step, parameters, name, char_to_ix):
+        """How unlikely the model finds `name` as a sample: -log of the probability of each
+        letter, and of the newline that ends it, given the ones before. This module is copied
+        to students, and building the training pairs here would write out their answer."""
+        drawn = [char_to_ix[c] for c in name] + [char_to_ix["\n"]]
+        loss = 0.0
+        for k, p in zip(drawn, distributions(step, parameters, drawn)):
+            loss -= np.log(p[k, 0])
+        return float(loss)
+
     def average_loss(self, functions, parameters, names, char_to_ix):
-        n_a = parameters["Waa"].shape[0]
-        total = 0.0
-        for name in names:
-            X = [None] + [char_to_ix[c] for c in name]
-            Y = X[1:] + [char_to_ix["\n"]]
-            total += float(functions[self.loss](X, Y, np.zeros((n_a, 1)), parameters)[0])
-        return total / len(names)
+        step = functions[self.step]
+        return sum(self.name_loss(step, parameters, name, char_to_ix)
+                   for name in names) / len(names)
 
     def grade(self, exercise, session, case, functions):
         outcome = session.call(exercise.name, case.args, case.standins(exercise))
+        reveal = not case.hidden
         if not outcome.ok:
-            return self.failed(*explain_error(outcome.error, exercise.name, not case.hidden))
+            return self.failed(*explain_error(outcome.error, exercise.name, reveal))
         value = outcome.value
         expected = case.expected
-        if not isinstance(value, (tuple, list)) or len(value) != 2 or not isinstance(value[0], dict):
-            return self.failed("expected (parameters, last_name), got " +
-                               describe_type(value, not case.hidden))
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            return self.failed(f"{returned(exercise.name, value, reveal)} where (parameters, "
+                               "last_name) is expected")
+        if not isinstance(value[0], dict):
+            return self.failed(f"your {exercise.name} returned {describe_type(value[0], reveal)} "
+                               "as its parameters, where a dict of arrays is expected")
         parameters, shapes = value[0], expected["shapes"]
         wrong = [f"{key}: expected shape {tuple(shape)}, got "
-                 f"{getattr(parameters.get(key), 'shape', describe_type(parameters.get(key)))}"
+                 f"{describe_type(parameters.get(key), reveal)}"
                  for key, shape in shapes.items()
                  if not isinstance(parameters.get(key), np.ndarray)
                  or parameters[key].shape != tuple(shape)]
         if wrong:
             return self.failed("the returned parameters: " + "; ".join(wrong))
-        if self.loss not in functions:  # in the notebook: the shapes are all we can check
+        if self.step not in functions:  # in the notebook: the shapes are all we can check
             return [self.verdict("training", True, ["returned parameters of the right shapes "
                                                     "(the loss they reach is checked when graded)"])]
         names, char_to_ix = [n.strip() for n in case.args[0]], case.args[2]
@@ -372,6 +403,12 @@ class _ScriptedModel:
         return lambda *args, **kwargs: standin.answer([self, *args], kwargs).result
 
 
+def same_rate(rate, want):
+    """Whether a learning rate the student's code passed is the expected one: a number (not
+    a bool, an array or a string) within rounding of it."""
+    return is_number(rate) and bool(np.isclose(as_float(rate), want, rtol=1e-9, atol=0))
+
+
 @dataclass(frozen=True)
 class ScheduleCheck(Behaviour):
     """train_with_sgd(model, X_train, y_train, learning_rate, nepoch, evaluate_loss_after) ->
@@ -426,7 +463,7 @@ class ScheduleCheck(Behaviour):
             return self.failed(*explain_error(outcome.error, exercise.name, reveal))
         expected = self.summary(case.expected["log"], self.loss)
         got = self.summary(normalise(log), self.loss)
-        shown = (lambda value: f": expected {value[0]}, got {value[1]}") if reveal else \
+        pair = (lambda value: f": expected {value[0]}, got {shown(value[1])}") if reveal else \
             (lambda value: "")
         verdicts = []
         ok = got[:2] == expected[:2]
@@ -435,19 +472,16 @@ class ScheduleCheck(Behaviour):
             "evaluate_loss_after-th epoch, epoch 0 included" if ok else
             f"model.{self.loss} is not called where expected (at the start of every "
             f"evaluate_loss_after-th epoch, on the whole training set, once)"
-            + shown(("steps made before each call " + str(expected[0]), got[0]))]))
+            + pair(("steps made before each call " + str(expected[0]), got[0]))]))
         rates_ok = (len(got[2]) == len(expected[2]) and all(
-            isinstance(rate, (int, float)) and np.isclose(rate, want, rtol=1e-9, atol=0)
-            for rate, want in zip(got[2], expected[2])))
+            same_rate(rate, want) for rate, want in zip(got[2], expected[2])))
         first = next((i for i, (rate, want) in enumerate(zip(got[2], expected[2]))
-                      if not (isinstance(rate, (int, float)) and np.isclose(rate, want,
-                                                                          rtol=1e-9, atol=0))),
-                     min(len(got[2]), len(expected[2])))
+                      if not same_rate(rate, want)), min(len(got[2]), len(expected[2])))
         verdicts.append(self.verdict("learning rates", rates_ok, [
             "every step uses the expected learning rate (halved after each evaluation whose "
             "loss is higher than the previous evaluation's)" if rates_ok else
             f"the learning rate of step {first} (counting from 0) is not the expected one"
-            + (shown((expected[2][first], got[2][first]))
+            + (pair((expected[2][first], got[2][first]))
                if first < min(len(got[2]), len(expected[2])) else
                f"; {len(got[2])} steps were taken, {len(expected[2])} expected")
             + ": halve it when a loss is higher than the PREVIOUS evaluation's (not the "
@@ -463,6 +497,7 @@ class ScheduleCheck(Behaviour):
             "expected a list of (num_examples_seen, loss), one per evaluation, with the number "
             "of sgd_step calls made before it and the loss model.calculate_loss returned"]
             + ([f"  {line}" for line in explain(differences, 1e-9, 1e-12, reveal=reveal)]
-               if differences else [])))
+               if differences else [])
+            + ([f"  {returned(exercise.name, None)}"] if outcome.value is None else [])))
         verdicts[0].observed = {"log": normalise(log), "result": outcome.value}
         return verdicts

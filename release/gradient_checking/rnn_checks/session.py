@@ -14,6 +14,12 @@ class Outcome:
     refusals: list = field(default_factory=list)  # calls the stand-ins would not answer
 
 
+class GraderFailure(Exception):
+    """The grading machine failed, not the student's code (e.g. a process for it could not
+    be set up even on a second try): the submission is the grader's failure, which
+    `grade-all --resume` grades again."""
+
+
 class SandboxFailure(Exception):
     """The student's process stopped answering: timeout, crash, exit or garbage.
 
