@@ -387,3 +387,36 @@ def test_closed_as_the_refusal_says_the_class_is_graded_and_copying_earns_nothin
     done = grade_class(open_course)
     assert done.returncode == 0, done.stderr
     assert class_results(open_course) == {"ada": (100, 5), "mallory": (95, 0)}
+
+
+def test_no_kernel_object_outlives_grading(tmp_path, mode):
+    """System V objects (one given away to another owner with IPC_SET) and POSIX message
+    queues outlive the processes that made them; none may be left on the machine once a
+    student's own process (not a zygote's fork) has ended."""
+    marker = f"rnn-kit-left-{time.time_ns()}"
+    report = grade_submission(hostile(tmp_path, f"""
+        import ctypes, os
+        def softmax(x):
+            libc = ctypes.CDLL(None)
+            libc.shmget(0x5eef, 4096, 0o1666)
+            given = libc.msgget(0x5ef0, 0o1666)
+            owner = (ctypes.c_uint32 * 64)()
+            if given >= 0 and libc.msgctl(given, 2, owner) == 0:  # IPC_STAT, then IPC_SET
+                owner[1] = 65534
+                libc.msgctl(given, 1, owner)
+            libc.syscall({248 if os.uname().machine == "x86_64" else 217}, b"user",
+                         b"{marker}", b"secret", 6, ctypes.c_int(-4))  # add_key
+            libc.mq_open(b"/{marker}", os.O_CREAT | os.O_RDWR, 0o644, None)
+            e = np.exp(x - x.max(axis=0, keepdims=True))
+            return e / e.sum(axis=0, keepdims=True)
+        """), ASSIGNMENT)
+    assert report.score == 100, softmax_lines(report)
+    left = [row for kind in ("shm", "msg") for row in
+            Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+            if row.split()[0] in (str(0x5eef), str(0x5ef0))]
+    assert left == []
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.mq_open(f"/{marker}".encode(), os.O_RDONLY) == -1  # no such queue here
+    # (Keys live in the student's uid's keyring, which only that uid can list:
+    # tests/test_zygote.py looks for them as the next student.)
