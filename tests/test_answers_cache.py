@@ -25,14 +25,14 @@ def wire(answer):
     return json.dumps(protocol.encode(answer.reply(), buffers)), buffers
 
 
-def bounded(function, *reference_calls):
+def bounded(function, *reference_calls, hidden=True):
     """The stand-in for `function` as a case builds it: the reference's own calls observed
     (their answers kept), then the stand-in made from what was observed."""
     observation = Observation([])
     observed = observer(function, observation)
     for call in reference_calls:
         observed(**call)
-    return Bounded(function.__name__, function, observation)
+    return Bounded(function.__name__, function, observation, hidden)
 
 
 def test_the_references_call_is_answered_from_what_was_kept():
@@ -79,16 +79,23 @@ def slow_double(x):
 slow_double.calls = 0
 
 
-def test_a_kept_answer_is_as_slow_as_a_fresh_one():
-    """The reference's own call is answered from what was kept (the function is not run),
-    yet no sooner than the reference took: its speed does not tell it was kept."""
-    stand_in = bounded(slow_double, {"x": np.ones(3)})
-    slow_double.calls = 0
+def answer_seconds(stand_in, x):
     started = time.perf_counter()
-    answer = stand_in.answer([np.ones(3)], {})
-    assert time.perf_counter() - started >= 0.9 * SECONDS
+    answer = stand_in.answer([x], {})
+    np.testing.assert_allclose(answer.result, 2 * x)
+    return time.perf_counter() - started
+
+
+def test_a_kept_answer_on_a_hidden_case_is_as_slow_as_a_fresh_one():
+    """The reference's own call is answered from what was kept (the function is not run),
+    yet no sooner than the reference took: its speed does not tell it was kept. On the
+    public case, whose inputs and results the student has, there is nothing to hide."""
+    hidden = bounded(slow_double, {"x": np.ones(3)})
+    public = bounded(slow_double, {"x": np.ones(3)}, hidden=False)
+    slow_double.calls = 0
+    assert answer_seconds(hidden, np.ones(3)) >= 0.9 * SECONDS
+    assert answer_seconds(public, np.ones(3)) < 0.5 * SECONDS
     assert slow_double.calls == 0
-    np.testing.assert_allclose(answer.result, 2 * np.ones(3))
 
 
 def test_a_students_calls_are_never_kept():

@@ -138,10 +138,11 @@ class SolutionReference:
                           "calls": calls[name]} for name in exercise.uses}
         return protocol.normalise(result), protocol.normalise(work), replies
 
-    def behaviour_standins(self, exercise, args):
+    def behaviour_standins(self, exercise, args, hidden):
         """{name: Bounded} for the functions a behaviour-graded exercise uses, shaped by the
         reference's own calls on the case: its expectation (a training run), and its own
-        function run on a few seeds where the case's last argument is one."""
+        function run on a few seeds where the case's last argument is one. hidden: the case
+        is a hidden one."""
         observations = {name: standins.Observation(args) for name in exercise.uses}
         with self.replaced({name: functools.partial(standins.observer,
                                                     observation=observations[name])
@@ -151,7 +152,8 @@ class SolutionReference:
                                                              copy.deepcopy(args))
                 for seed in exercise.behaviour.observed_seeds:
                     getattr(self.module, exercise.name)(*copy.deepcopy(args), seed)
-        return expectation, {name: standins.Bounded(name, getattr(self.module, name), observation)
+        return expectation, {name: standins.Bounded(name, getattr(self.module, name), observation,
+                                                    hidden)
                              for name, observation in observations.items()}
 
     def case(self, exercise, label, dims, seed):
@@ -162,7 +164,8 @@ class SolutionReference:
             args = list(named.values())
             key = (self.assignment.name, exercise.name, label)
             if key not in EXPECTATIONS:  # e.g. a reference training run: once per process
-                EXPECTATIONS[key] = self.behaviour_standins(exercise, args)
+                EXPECTATIONS[key] = self.behaviour_standins(exercise, args,
+                                                            label != "public case")
             expectation, bounded = EXPECTATIONS[key]
             return Case(label, str(dims), list(named), args, expectation, bounded=bounded)
         if check is None:

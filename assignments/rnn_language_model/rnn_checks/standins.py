@@ -240,8 +240,8 @@ class Bounded:
     """Runs the reference, on arguments shaped like its own calls on this case; an argument
     that the reference always took straight from the case's inputs must be that input."""
 
-    def __init__(self, name, function, observation):
-        self.name, self.function = name, function
+    def __init__(self, name, function, observation, hidden=True):
+        self.name, self.function, self.hidden = name, function, hidden
         self.signature = inspect.signature(function)
         self.fixed = {parameter: observation.case_inputs[found[0]]
                       for parameter, found in observation.pinned.items() if found}
@@ -274,7 +274,7 @@ class Bounded:
             # All of `called` goes back (an unchanged value is written back as it was), which
             # costs less than finding what changed, on every call of a training run.
             record = [None, result, called, aliases(result, called)]
-        else:  # as late as the reference took: a student cannot time which calls it made
+        elif self.hidden:  # as late as the reference took: no timing which calls it made
             time.sleep(max(0.0, record[0] - (time.perf_counter() - started)))
         return _answer(self.signature, args, kwargs, record)
 
@@ -286,9 +286,10 @@ class Answers:
     run is computed once per worker, not once per student.
 
     Only the reference's calls are kept, never a student's: what is kept is the same for
-    every student, so it tells no student anything about another. A kept answer is given
-    no sooner than the reference took to compute it, so its speed does not tell a student
-    which of its calls the reference made either."""
+    every student, so it tells no student anything about another. On a hidden case a kept
+    answer is given no sooner than the reference took to compute it, so its speed does not
+    tell a student which calls the reference makes there either; on the public case, whose
+    inputs and expected results the student has anyway, it is given at once."""
     BUDGET = 128 << 20
     used = 0  # by all of this process
 
