@@ -252,23 +252,29 @@ def test_writable_places_are_small_and_dev_is_read_only(tmp_path, mode):
     assert report.score == 100, softmax_lines(report)
 
 
+# Where a uid of its own can write on a Debian machine besides its scratch folder.
+SHARED = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+
+
 def test_files_left_in_shared_folders_are_removed(tmp_path, mode):
-    """A uid of its own can write to /tmp, /var/tmp and /dev/shm on the host; what it leaves
-    there is removed when grading ends."""
+    """A uid of its own can write to /tmp, /var/tmp, /dev/shm and /run/lock on the host (a
+    student's own process here, not a zygote's fork); what it leaves there is removed when
+    grading ends."""
     if mode.bubblewrap:
         pytest.skip("under bubblewrap those folders are the sandbox's own")
     marker = f"rnn-kit-left-{time.time_ns()}"
     report = grade_submission(hostile(tmp_path, f"""
         import os
         def softmax(x):
-            for folder in ("/tmp", "/var/tmp", "/dev/shm"):
-                os.makedirs(folder + "/{marker}/inner", exist_ok=True)
-                open(folder + "/{marker}.txt", "w").write("left behind")
+            for folder in {SHARED!r}:
+                if os.access(folder, os.W_OK):
+                    os.makedirs(folder + "/{marker}/inner", exist_ok=True)
+                    open(folder + "/{marker}.txt", "w").write("left behind")
             e = np.exp(x - x.max(axis=0, keepdims=True))
             return e / e.sum(axis=0, keepdims=True)
         """), ASSIGNMENT)
     assert report.score == 100, softmax_lines(report)
-    left = [f"{folder}/{marker}{suffix}" for folder in ("/tmp", "/var/tmp", "/dev/shm")
+    left = [f"{folder}/{marker}{suffix}" for folder in SHARED
             for suffix in ("", ".txt") if os.path.exists(f"{folder}/{marker}{suffix}")]
     assert left == []
 
@@ -420,3 +426,18 @@ def test_no_kernel_object_outlives_grading(tmp_path, mode):
     assert libc.mq_open(f"/{marker}".encode(), os.O_RDONLY) == -1  # no such queue here
     # (Keys live in the student's uid's keyring, which only that uid can list:
     # tests/test_zygote.py looks for them as the next student.)
+
+
+def test_a_fresh_process_that_cannot_be_set_up_is_the_graders_failure(tmp_path):
+    """`grade` (a fresh process per session, no zygote): a student's process whose limits
+    cannot be set (the machine's hard limit on memory is below the students' 2 GB) never ran
+    the student's code; after a second try the results say the grader failed, not the
+    student's code."""
+    path = write(notebook(ASSIGNMENT), tmp_path / "alice.ipynb")
+    done = subprocess.run(["prlimit", f"--as={1900 << 20}", "--", sys.executable, "-m",
+                           "autograder", "grade", str(path), "--assignment", ASSIGNMENT,
+                           "--output", str(tmp_path / "results.json")],
+                          capture_output=True, text=True, timeout=600)
+    results = (tmp_path / "results.json").read_text()
+    assert done.returncode != 0 and "error in the grader" in done.stderr, done.stderr
+    assert "error in the grader" in results and "sys.exit" not in results
