@@ -44,8 +44,9 @@ SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/
 UID_BASE = 2_000_000   # unprivileged uids for students' processes: no account or file has them
 PROCESSES = 64         # per student process tree, where it runs under a uid of its own
 WRITABLE_BYTES = 64 << 20  # each writable file system under bubblewrap
-# Under bubblewrap, the only places a student's process can write besides its scratch folder.
-SANDBOX_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
+# Under bubblewrap, the only places a student's process can write besides its scratch folder
+# (the memory file systems of `bubblewrap`).
+SANDBOX_WRITABLE = ("/tmp", "/dev/shm")
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def writable_folders():
                                stdin=subprocess.DEVNULL, **as_user(UID_BASE)).stdout
     except (OSError, subprocess.SubprocessError):
         found = ""
-    return tuple(sorted({*found.splitlines(), "/tmp", "/var/tmp", "/dev/shm"} - {""}))
+    return tuple(sorted({*found.splitlines(), *SANDBOX_WRITABLE, "/var/tmp"} - {""}))
 
 
 _uids = itertools.count()
