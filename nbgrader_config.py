@@ -68,3 +68,10 @@ autograde_log = logging.getLogger("AutogradeApp")  # the logger nbgrader's autog
 # nbgrader reads this file more than once per command: one filter is enough
 if not any(type(f).__name__ == "UntouchedTestCells" for f in autograde_log.filters):
     autograde_log.addFilter(UntouchedTestCells())
+
+
+# The students' copy of the checks (rnn_checks/) in each assignment folder is generated, not
+# committed: written here, so `nbgrader generate_assignment` releases an up-to-date copy.
+from autograder.checks_copy import write_course_checks  # noqa: E402
+
+write_course_checks(Path(__file__).parent)

@@ -12,13 +12,19 @@ import queue
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import exercises
-from .check import check_exercise
+from rnn_checks import exercises
+from rnn_checks.check import check_exercise
 from .extract import submission_program
 from .read import NotebookError, notebook_cells, read_notebook
-from .reference import SolutionReference, course_directory
+from .course import course_directory
+from .reference import SolutionReference
 from .report import Report
 from .sandbox.runner import Limits, SandboxFailure, SandboxSession, isolation
+
+GRADER_FAILED = ("grading failed because of an error in the grader ({}), not in your "
+                 "submission; please contact the course staff")
+STOPPED = ("grading stopped unexpectedly on this submission (the grading process was killed "
+           "or did not answer); please tell the course staff")
 
 
 def release_notebook(assignment_name):
@@ -43,6 +49,16 @@ def notebook_notes(assignment, cells, program):
             lines.append(f"the cell '{name}' has a {program.problems[name]}, so none of it ran")
         notes[name] = lines
     return notes
+
+
+def failure_report(assignment, message):
+    """Every test scored 0, and why; with no tests if even that fails (the grader itself is
+    broken, e.g. its reference solutions are missing)."""
+    try:
+        return zero_report(assignment, message)
+    except Exception:
+        return Report(assignment.name, assignment.max_score, [], message,
+                      {"isolation": "none: nothing was run"})
 
 
 def zero_report(assignment, message):

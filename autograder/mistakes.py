@@ -20,9 +20,9 @@ import textwrap
 import warnings
 from dataclasses import dataclass
 
-from . import standins
-from .session import Raised
-from .sandbox import protocol
+from rnn_checks import standins
+from rnn_checks.session import Raised
+from rnn_checks import protocol
 
 
 @dataclass(frozen=True)

@@ -1,63 +1,21 @@
-"""Reference cases: the inputs of every case and the expected outputs.
-
-In the grading process they come from `solutions/` (never shipped to students). In a
-student's notebook only the public case is available, from the file `release` writes into
-`autograder/public/`, so the notebook's checks need no reference code.
-"""
-import base64
+"""Reference cases computed in the grading process from solutions/ (never shipped to
+students): the inputs of every case and the expected outputs, and the public case file that
+`release` writes for the students' checks (rnn_checks.cases)."""
 import contextlib
 import copy
 import functools
-import io
 import importlib.util
-import json
-import os
-from dataclasses import dataclass
-from pathlib import Path
+import io
 
 import numpy as np
 
-from . import standins
-from .sandbox import protocol
+from rnn_checks import protocol, standins
+from rnn_checks.cases import Case, dump_value
+from rnn_checks.exercises import DataLines
 
-PACKAGE = Path(__file__).resolve().parent
-PUBLIC = PACKAGE / "public"
-
-
-def course_directory():
-    """The course directory holding solutions/: $RNN_KIT_COURSE or this checkout."""
-    return Path(os.environ.get("RNN_KIT_COURSE", PACKAGE.parent))
-
-
-@dataclass
-class Case:
-    label: str                 # "public case", "hidden case 2"
-    dims: str
-    arg_names: list
-    args: list
-    expected: object
-    forward_inputs: dict | None = None   # for a backward: the forward's named inputs
-    upstream: dict | None = None         # for a backward: upstream argument -> gradient
-    args_after: list | None = None       # the arguments after the reference's call
-    # The reference's own calls of the functions this exercise uses, made on this case:
-    # {name: {"signature": standins.signature_data, "calls": [standins.run's records]}}
-    replies: dict | None = None
-    bounded: dict | None = None          # behaviour-graded: {name: standins.Bounded}
-
-    @property
-    def hidden(self):
-        """Feedback on a hidden case reveals none of its values (diagnose.py)."""
-        return self.label != "public case"
-
-    def standins(self, exercise):
-        """{name: stand-in} for each function the exercise uses (see standins.py): Replay of
-        exactly the calls the reference made on this case, or for a behaviour-graded
-        exercise, Bounded."""
-        if self.bounded is not None:
-            return self.bounded
-        return {name: standins.Replay(name, standins.signature_of(data["signature"]),
-                                      data["calls"], exercise, not self.hidden)
-                for name, data in (self.replies or {}).items()}
+from . import mistakes
+from .course import course_directory
+from .secret import hidden_seed
 
 
 EXPECTATIONS = {}
@@ -81,9 +39,12 @@ class SolutionReference:
         self.assignment = assignment
         self.module = load_solutions(assignment.name)
 
+    def data_lines(self, data):
+        folder = course_directory() / "assignments" / self.assignment.name / "data"
+        return (folder / data.file).read_text().splitlines(keepends=True)
+
     def matcher(self, exercise):
         """The named mistakes of `exercise` (mistakes.py), built once per exercise."""
-        from . import mistakes  # late: only the grading process names mistakes
         if not hasattr(self, "_matchers"):
             catalogue = mistakes.load(course_directory(), self.assignment.name)
             self._matchers = {e.name: mistakes.Matcher(self, catalogue, e)
@@ -158,7 +119,8 @@ class SolutionReference:
 
     def case(self, exercise, label, dims, seed):
         rng = np.random.default_rng(seed)
-        named = exercise.inputs(rng, dims)
+        named = {name: self.data_lines(value) if isinstance(value, DataLines) else value
+                 for name, value in exercise.inputs(rng, dims).items()}
         check = exercise.gradient
         if exercise.behaviour:
             args = list(named.values())
@@ -189,23 +151,12 @@ class SolutionReference:
 
     def cases(self, exercise):
         """Every case of `exercise`, the hidden ones drawn from the course's secret."""
-        from .secret import hidden_seed  # late: host only, never in the students' copy
         return [self.case(exercise, *case)
                 for case in self.assignment.cases(exercise.name, hidden_seed)]
 
 
-def dump_value(value):
-    buffers = []
-    node = protocol.encode(value, buffers)
-    return {"value": node, "buffers": [base64.b64encode(b).decode() for b in buffers]}
-
-
-def load_value(data):
-    return protocol.decode(data["value"], [base64.b64decode(b) for b in data["buffers"]])
-
-
 def public_data(reference):
-    """{exercise: its public case}, as written to autograder/public/<assignment>.json."""
+    """{exercise: its public case}, as written to rnn_checks/public/<assignment>.json."""
     data = {}
     for exercise in reference.assignment.exercises:
         case = reference.case(exercise, *reference.assignment.public_case())
@@ -214,19 +165,3 @@ def public_data(reference):
         case.bounded = None  # reference code: never in a student's hands
         data[exercise.name] = dump_value(case.__dict__)
     return data
-
-
-class PublicReference:
-    """The public case of each exercise, read from the data file.
-
-    It holds no reference code. For the functions an exercise uses, it replays the answers
-    the reference gave while computing the public case (Case.standins).
-    """
-
-    def __init__(self, assignment):
-        self.assignment = assignment
-        path = PUBLIC / f"{assignment.name}.json"
-        self.data = json.loads(path.read_text())
-
-    def cases(self, exercise):
-        return [Case(**load_value(self.data[exercise.name]))]

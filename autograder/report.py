@@ -7,17 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# What XML 1.0 cannot hold, even escaped: control characters other than tab, newline and
-# carriage return, lone surrogates, U+FFFE and U+FFFF. A student's output may hold any of them.
-NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def readable(text):
-    """`text` with what XML, strict JSON readers and terminals cannot show (control
-    characters such as a terminal escape, lone surrogates) replaced by U+FFFD. Every test
-    output passes through here, so feedback in every format is the same."""
-    return NOT_XML.sub("\ufffd", str(text))
-
+from rnn_checks.text import readable
 
 # What must not reach a terminal or a one-line field (a progress line, a CSV cell): every
 # C0 and C1 control character (ESC, BEL, newlines, 8-bit CSI), lone surrogates, line and

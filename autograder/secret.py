@@ -1,7 +1,7 @@
 """The course's secret, from which the hidden cases are drawn. Host only.
 
-This module is never released to students (it is not in release.CHECK_MODULES): code that
-students have cannot hold or find the secret, so it cannot recompute a hidden input.
+It lives in the host-side package, never released to students: code that students have
+cannot hold or find the secret, so it cannot recompute a hidden input.
 
 The secret is $RNN_KIT_SECRET, else the contents of .rnn-kit-secret in the course
 directory. A course without one gets a random one there the first time it is needed
@@ -15,6 +15,8 @@ import sys
 import tempfile
 from contextlib import suppress
 from pathlib import Path
+
+from .course import course_directory
 
 SECRET_FILE = ".rnn-kit-secret"
 ENVIRONMENT = "RNN_KIT_SECRET"
@@ -41,7 +43,6 @@ def hidden_seed(exercise, number):
 
 
 def secret_path():
-    from .reference import course_directory  # late: reference imports the specs' modules
     return Path(os.path.abspath(course_directory() / SECRET_FILE))
 
 

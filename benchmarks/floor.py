@@ -31,13 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import exercises  # noqa: E402
-from autograder.check import check_exercise  # noqa: E402
+from rnn_checks import exercises  # noqa: E402
+from rnn_checks.check import check_exercise  # noqa: E402
 from autograder.extract import submission_program  # noqa: E402
 from autograder.grade import grade_submission, prepared  # noqa: E402
-from autograder.notebook import KernelSession  # noqa: E402
+from rnn_checks.notebook import KernelSession  # noqa: E402
 from autograder.read import read_notebook  # noqa: E402
-from autograder.reference import course_directory  # noqa: E402
+from autograder.course import course_directory  # noqa: E402
 from autograder.sandbox.runner import SandboxSession, bubblewrap, isolation  # noqa: E402
 
 ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OPENBLAS_NUM_THREADS": "1",

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import exercises  # noqa: E402
+from rnn_checks import exercises  # noqa: E402
 from autograder.grade import grade_submission  # noqa: E402
 from tests.submissions import (bug_files, broken_function, declared_mistake, notebook,  # noqa: E402
                                variant_files, write)

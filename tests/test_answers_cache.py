@@ -12,8 +12,8 @@ import time
 import numpy as np
 
 from autograder.grade import grade_submission
-from autograder.sandbox import protocol
-from autograder.standins import Answers, Bounded, Observation, observer
+from rnn_checks import protocol
+from rnn_checks.standins import Answers, Bounded, Observation, observer
 from tests.submissions import HERE
 
 SECONDS = 0.02  # what `slow_double` takes: far above any timer's noise

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder import exercises, standins
+from rnn_checks import exercises, standins
 from autograder.grade import grade_submission
 from autograder.reference import SolutionReference
 from autograder.sandbox import runner

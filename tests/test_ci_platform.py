@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml  # PyYAML: in the test environment through Jupyter (jupyter_events)
 
-from autograder import exercises
+from rnn_checks import exercises
 from tests.submissions import HERE, ROOT, notebook, write
 
 ASSIGNMENT = "rnn_step_by_step"

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from autograder.compare import all_close
+from rnn_checks.compare import all_close
 
 HARD = [0.0, -0.0, 1.0, -1.0, 1e-9, 1e-8, 1 + 1e-6, 1e300, -1e300, np.inf, -np.inf, np.nan]
 TOLERANCES = [(1e-5, 1e-8), (0.0, 0.0), (1e-7, 0.0), (0.0, 1e-6)]

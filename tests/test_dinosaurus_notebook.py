@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from autograder import exercises
+from rnn_checks import exercises
 from tests.test_notebook_kernel import ROOT, assert_check_passed, cells, errors, execute, printed, result
 
 ASSIGNMENT = "dinosaurus_island"

@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.exercises import ASSIGNMENTS
+from rnn_checks.exercises import ASSIGNMENTS
 from autograder.frontends.gradescope import build
 from autograder.secret import hidden_seed
 from tests.submissions import HERE, ROOT

@@ -4,15 +4,15 @@ boundary as public source (protocol.Code), become functions only in the student'
 import numpy as np
 import pytest
 
-from autograder import exercises
+from rnn_checks import exercises
 from autograder.reference import SolutionReference
-from autograder.sandbox import protocol
+from rnn_checks import protocol
 from tests.submissions import ROOT
 
 NAME = "gradient_checking"
 ASSIGNMENT = exercises.load(NAME)
 REFERENCE = SolutionReference(ASSIGNMENT)
-SPEC = (ROOT / "autograder" / "exercises" / f"{NAME}.py").read_text()
+SPEC = (ROOT / "rnn_checks" / "exercises" / f"{NAME}.py").read_text()
 
 
 def test_a_function_crosses_as_source_and_reads_the_object_it_binds():

@@ -104,7 +104,7 @@ def test_writing_into_the_course_and_packages_changes_nothing(tmp_path):
         import os
         def softmax(x):
             for target in [{str(ROOT / 'solutions' / 'owned.py')!r},
-                           {str(ROOT / 'autograder' / 'check.py')!r}, {site + '/owned.pth'!r}]:
+                           {str(ROOT / 'rnn_checks' / 'check.py')!r}, {site + '/owned.pth'!r}]:
                 try:
                     open(target, "w").write("pwned")
                 except OSError:

@@ -6,15 +6,15 @@ import copy
 import numpy as np
 import pytest
 
-from autograder import exercises
-from autograder.behaviour import ScheduleCheck
-from autograder.check import check_exercise
+from rnn_checks import exercises
+from rnn_checks.behaviour import ScheduleCheck
+from rnn_checks.check import check_exercise
 from autograder.extract import definitions
-from autograder.notebook import KernelSession
+from rnn_checks.notebook import KernelSession
 from autograder.read import Cell
 from autograder.reference import SolutionReference
 from autograder.frontends.release import generated_cells
-from autograder.sandbox import protocol
+from rnn_checks import protocol
 from autograder.sandbox.runner import SandboxSession
 from tests.submissions import HERE, ROOT, functions
 
@@ -80,7 +80,7 @@ def test_a_missing_class_is_a_name_error_for_the_student():
 
 
 def test_an_attribute_the_student_adds_is_not_a_difference():
-    from autograder.compare import compare
+    from rnn_checks.compare import compare
     expected = protocol.Instance("RNN", {"U": np.ones(2)})
     assert not compare(expected, protocol.Instance("RNN", {"U": np.ones(2), "cache": 3}), "", 0, 0)
     assert compare(expected, protocol.Instance("RNN", {"cache": 3}), "", 0, 0)
@@ -166,7 +166,7 @@ def test_an_object_holding_itself_is_described_not_unrolled():
 
 
 def test_an_object_is_not_a_dict():
-    from autograder.compare import compare
+    from rnn_checks.compare import compare
     (difference,) = compare({"U": 1}, protocol.Instance("RNN", {"U": 1}), "", 0, 0)
     assert difference.detail == "expected a dict, got an RNN object"
     (difference,) = compare(protocol.Instance("RNN", {"U": 1}), {"U": 1}, "", 0, 0)

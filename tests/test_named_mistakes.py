@@ -3,10 +3,11 @@ its reference, its hint gives no code away, and matching names only what reprodu
 student's output. (That each bug of the catalogue is named is in test_catalogue.py.)"""
 import pytest
 
-from autograder import exercises, mistakes
-from autograder.compare import compare
+from rnn_checks import exercises
+from autograder import mistakes
+from rnn_checks.compare import compare
 from autograder.reference import SolutionReference
-from autograder.session import Raised
+from rnn_checks.session import Raised
 from tests.submissions import ROOT
 
 CATALOGUED = [name for name in exercises.ASSIGNMENTS
@@ -92,8 +93,8 @@ def test_mistakes_compose():
 def test_two_mistakes_at_once_are_named_together():
     """A bptt with W not transposed and the label not subtracted is named by the pair, in
     the notebook's kernel as in the sandbox."""
-    from autograder.check import check_exercise
-    from autograder.notebook import KernelSession
+    from rnn_checks.check import check_exercise
+    from rnn_checks.notebook import KernelSession
     from tests.test_language_model_grading import CORRECT, namespace
     source = CORRECT["bptt"].replace("self.W.T.dot(delta_t)", "self.W.dot(delta_t)").replace(
         "delta_o[np.arange(len(y)), y] -= 1.", "pass")
@@ -110,8 +111,8 @@ def test_two_mistakes_at_once_are_named_together():
 
 
 def test_a_correct_answer_is_never_named():
-    from autograder.check import check_exercise
-    from autograder.notebook import KernelSession
+    from rnn_checks.check import check_exercise
+    from rnn_checks.notebook import KernelSession
     from tests.test_language_model_grading import namespace
     assignment = exercises.load("rnn_language_model")
     reference = SolutionReference(assignment)

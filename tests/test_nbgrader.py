@@ -20,7 +20,7 @@ from pathlib import Path
 import nbgrader as nbgrader_package  # noqa: F401  (a missing install must fail, not skip)
 import pytest
 
-from autograder import exercises
+from rnn_checks import exercises
 from autograder.grade import grade_submission
 from tests.submissions import HERE, notebook, release_notebook, write
 

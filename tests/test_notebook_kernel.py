@@ -18,7 +18,7 @@ import nbclient
 import nbformat
 import pytest
 
-from autograder import exercises
+from rnn_checks import exercises
 from tests.submissions import HERE, notebook, release_notebook
 
 

@@ -12,14 +12,15 @@ import textwrap
 import numpy as np
 import pytest
 
-from autograder import check as check_module
-from autograder import exercises
-from autograder.check import check_exercise
+from rnn_checks import check as check_module
+from rnn_checks import exercises
+from rnn_checks.check import check_exercise
 from autograder.frontends.release import generated_cells
 from autograder.grade import grade_submission
-from autograder.notebook import KernelSession
-from autograder.reference import PublicReference, SolutionReference
-from autograder.session import GraderFailure
+from rnn_checks.notebook import KernelSession
+from autograder.reference import SolutionReference
+from rnn_checks.cases import PublicReference
+from rnn_checks.session import GraderFailure
 from tests.submissions import HERE, ROOT, functions, notebook, write
 
 # An object a check might len(), compare, convert, iterate, index or test for truth: every

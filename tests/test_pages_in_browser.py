@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import exercises
+from rnn_checks import exercises
 from tests.submissions import HERE, ROOT, notebook, write
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

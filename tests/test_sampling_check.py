@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from autograder import exercises
-from autograder.notebook import KernelSession
+from rnn_checks import exercises
+from rnn_checks.notebook import KernelSession
 from autograder.reference import SolutionReference
 from tests.submissions import HERE, functions
 

@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from autograder import exercises
+from rnn_checks import exercises
 from autograder.grade import grade_submission
 from autograder.reference import SolutionReference
 from autograder.sandbox.runner import Limits

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import exercises
-from autograder.exercises.dinosaurus_island import CHAR_TO_IX, VOCAB_SIZE
-from autograder.frontends.release import CHECK_MODULES
+from rnn_checks import exercises
+from rnn_checks.exercises.dinosaurus_island import CHAR_TO_IX, VOCAB_SIZE
+from autograder.checks_copy import checks_files
 from autograder.reference import SolutionReference
 from tests.submissions import ROOT
 
@@ -36,8 +36,7 @@ def solution_lines(name):
 
 @pytest.mark.parametrize("name", exercises.ASSIGNMENTS)
 def test_no_graded_line_of_a_solution_ships_to_students(name):
-    shipped = {module: (ROOT / "autograder" / module).read_text()
-               for module in (*CHECK_MODULES, f"exercises/{name}.py")}
+    shipped = {module: text.decode() for module, text in checks_files(name).items()}
     found = [(function, line, module) for function, line in solution_lines(name)
              for module, text in shipped.items() if line in text]
     assert not found
@@ -67,5 +66,5 @@ def test_the_training_loss_is_the_references_loss_of_each_pair_to_the_bit():
 
 
 def test_the_released_behaviour_module_builds_no_training_pair():
-    source = Path(ROOT / "autograder" / "behaviour.py").read_text()
+    source = Path(ROOT / "rnn_checks" / "behaviour.py").read_text()
     assert "X[1:]" not in source and "Y =" not in source

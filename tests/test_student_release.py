@@ -14,7 +14,7 @@ import nbclient
 import nbformat
 import pytest
 
-from autograder import exercises
+from rnn_checks import exercises
 from tests.submissions import ROOT, notebook
 from tests.test_notebook_kernel import cells, errors, printed, stderr
 
@@ -61,7 +61,7 @@ def run_alone(assignment, nb, student_python, folder, monkeypatch):
 def test_the_release_folder_alone_runs_every_public_check(assignment, student_python, tmp_path,
                                                           monkeypatch):
     python, _ = student_python
-    for absent in ("autograder", "nbgrader"):  # neither the kit nor the instructors' tools
+    for absent in ("autograder", "rnn_checks", "nbgrader"):  # only the copy beside the notebook
         assert subprocess.run([str(python), "-c", f"import {absent}"], cwd=tmp_path,
                               capture_output=True).returncode != 0, absent
     ran = run_alone(assignment, notebook(assignment), student_python, tmp_path / "correct",
@@ -91,13 +91,15 @@ def test_a_bug_in_the_release_folder_alone_is_explained(student_python, tmp_path
 
 @pytest.mark.parametrize("assignment", exercises.ASSIGNMENTS)
 def test_the_release_folder_holds_the_engine_and_public_cases_only(assignment):
-    """Its copy of the checks is the kit's own public engine, byte for byte (the modules a
-    check needs, this assignment's spec and public cases): no solutions, no hidden case.
-    (test_release checks that the notebook's code holds no solution.)"""
-    from autograder.frontends.release import CHECK_MODULES, CHECKS
-    folder = ROOT / "release" / assignment / CHECKS
-    found = {str(p.relative_to(folder)) for p in folder.rglob("*")
+    """Its copy of the checks is the kit's student-side package rnn_checks, byte for byte,
+    with this assignment's spec and public cases only: no solutions, no hidden case, no
+    module of the grader's. (test_release checks that the notebook's code holds no solution.)"""
+    folder = ROOT / "release" / assignment / "rnn_checks"
+    found = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
              if p.is_file() and "__pycache__" not in p.parts}
-    assert found == {*CHECK_MODULES, f"exercises/{assignment}.py", f"public/{assignment}.json"}
+    package = ROOT / "rnn_checks"
+    modules = {p.relative_to(package).as_posix() for p in package.glob("*.py")}
+    assert found == {*modules, "exercises/__init__.py", f"exercises/{assignment}.py",
+                     f"public/{assignment}.json"}
     for module in found:
-        assert (folder / module).read_bytes() == (ROOT / "autograder" / module).read_bytes()
+        assert (folder / module).read_bytes() == (package / module).read_bytes()

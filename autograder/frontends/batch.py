@@ -44,10 +44,10 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
-from .. import exercises
+from rnn_checks import exercises
 from ..pages import feedback
-from ..check import TestResult
-from ..grade import grade_submission, zero_report
+from rnn_checks.check import TestResult
+from ..grade import GRADER_FAILED, STOPPED, failure_report, grade_submission
 from ..read import NotebookError, read_regular
 from ..report import Report, one_line, private_folder, readable, replace_atomically
 from ..sandbox.runner import Limits, students_peak_mb
@@ -56,10 +56,6 @@ from ..secret import course_secret
 WORKER_SLACK = 60.0   # seconds a worker may take beyond its submission's time limits
 TRACEBACK_CHARS = 20_000  # of a grader failure's traceback sent back by a worker: its end
 SLOW = 5.0            # seconds after which the progress bar names the submission it waits on
-GRADER_FAILED = ("grading failed because of an error in the grader ({}), not in your "
-                 "submission; please contact the course staff")
-STOPPED = ("grading stopped unexpectedly on this submission (the grading process was killed "
-           "or did not answer); please tell the course staff")
 PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 HASHED_NAME = re.compile(r".*--[0-9a-f]{16}")   # what file_name makes of any other ID
 
@@ -119,16 +115,6 @@ def file_name(student):
         return student
     kept = re.sub(r"[^A-Za-z0-9._-]", "", student).lstrip(".-")[:100] or "student"
     return f"{kept}--{hashlib.sha256(student.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
-
-
-def failure_report(assignment, message):
-    """Every test scored 0, and why; with no tests if even that fails (the grader itself is
-    broken, e.g. its reference solutions are missing)."""
-    try:
-        return zero_report(assignment, message)
-    except Exception:
-        return Report(assignment.name, assignment.max_score, [], message,
-                      {"isolation": "none: nothing was run"})
 
 
 def report_from_json(data):

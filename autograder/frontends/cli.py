@@ -15,16 +15,13 @@ import traceback
 from contextlib import suppress
 from pathlib import Path
 
-from .. import exercises
+from rnn_checks import exercises
 from ..report import one_line, points, replace_atomically
 from ..sandbox.exposure import FLAG, Exposed, refuse_readable
 from ..secret import SecretError, course_secret
+from .errors import BadInput
 
 ASSIGNMENTS = ", ".join(exercises.ASSIGNMENTS)
-
-
-class BadInput(Exception):
-    """What the user asked for cannot be done; the message is the one line they see."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -115,8 +112,7 @@ def assignment_of(path):
 
 
 def grade_command(args):
-    from .batch import GRADER_FAILED, failure_report
-    from ..grade import grade_submission
+    from ..grade import GRADER_FAILED, failure_report, grade_submission
     from ..sandbox.runner import Limits
     if Path(args.submission).is_dir():  # a class: the same as grade-all
         args.submissions, args.resume = args.submission, False
@@ -274,7 +270,7 @@ def gradescope_command(args):
 def demo_command(args):
     """Grade the bundled example submissions and print a table for each."""
     from ..grade import grade_submission
-    from ..reference import course_directory
+    from ..course import course_directory
     check_writable(args.output, folder=True)
     refuse_readable([course_directory() / "tests" / "submissions", args.output],
                     args.allow_readable_course)

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from . import batch
 from ..read import NotebookError, read_regular
-from ..reference import course_directory
+from ..course import course_directory
 from ..report import private_folder
 from ..sandbox import runner
 from ..secret import SecretError, course_secret

@@ -11,9 +11,11 @@ import json
 import zipfile
 from pathlib import Path
 
-from .. import exercises
+from rnn_checks import exercises
 from ..grade import release_notebook
-from ..reference import PACKAGE, PUBLIC, course_directory
+from rnn_checks.cases import PUBLIC
+
+from ..course import CHECKOUT, course_directory
 from ..secret import SECRET_FILE, course_secret
 
 SETUP = r"""#!/usr/bin/env bash
@@ -86,6 +88,7 @@ EOF
 fi
 """
 
+PACKAGES = ("autograder", "rnn_checks")  # the grader, and the checks it shares with students
 # What run_autograder writes when the grader wrote nothing.
 FAILED = json.dumps({"score": 0, "output": "Grading failed because of a problem with the "
                      "autograder, not with your submission. Please contact the course staff.",
@@ -97,7 +100,7 @@ EXECUTABLE, REGULAR, PRIVATE = 0o100755, 0o100644, 0o100600
 
 def dependencies():
     """The grading core's requirements: `[project] dependencies` of pyproject.toml."""
-    pyproject = PACKAGE.parent / "pyproject.toml"
+    pyproject = CHECKOUT / "pyproject.toml"
     try:
         import tomllib
         return tomllib.loads(pyproject.read_text())["project"]["dependencies"]
@@ -107,15 +110,16 @@ def dependencies():
 
 
 def course_files(assignment):
-    """{name in the zip: file} for the engine and what it reads to grade `assignment`."""
+    """{name in the zip: file} for the kit's two packages and what it reads to grade
+    `assignment`."""
     course = course_directory()
 
-    def engine(path):  # the package's code, data and templates; no caches, no others' cases
+    def engine(path):  # the packages' code, data and templates; no caches, no others' cases
         return (path.is_file() and path.suffix in (".py", ".json", ".html") and
                 "__pycache__" not in path.parts and
                 (path.parent != PUBLIC or path.stem == assignment))
-    files = {f"autograder/{path.relative_to(PACKAGE)}": path
-             for path in PACKAGE.rglob("*") if engine(path)}
+    files = {str(path.relative_to(CHECKOUT)): path for package in PACKAGES
+             for path in (CHECKOUT / package).rglob("*") if engine(path)}
     data = course / "assignments" / assignment / "data"  # what the specs read, e.g. small.txt
     files.update({str(path.relative_to(course)): path
                   for path in data.rglob("*") if path.is_file()})

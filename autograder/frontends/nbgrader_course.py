@@ -26,10 +26,10 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from .. import exercises
-from .cli import BadInput
+from rnn_checks import exercises
+from .errors import BadInput
 from .batch import find_submissions, grade_all, linked_folder
-from ..notebook import feedback_text
+from rnn_checks.notebook import feedback_text
 from ..read import NotebookError, load_json, read_regular
 from ..report import one_line, private_folder, replace_atomically
 from ..sandbox.exposure import refuse_readable

@@ -3,8 +3,9 @@
 1. The generated cells of the source notebook (assignments/NAME/NAME.ipynb) are rewritten:
    the setup cell and each solution cell from solutions/NAME.py, the public check and
    hidden test cells from the exercise spec. Markdown and other cells are left as written.
-2. The public case of every exercise is written to autograder/public/NAME.json.
-3. nbgrader generate_assignment writes release/NAME/.
+2. The public case of every exercise is written to rnn_checks/public/NAME.json.
+3. The students' copy of rnn_checks is written into assignments/NAME/ (checks_copy.py), and
+   nbgrader generate_assignment writes release/NAME/ from that folder.
 With --check nothing is written: it fails if any of the three differs from what it would
 write (a test runs this, so the copies cannot drift).
 """
@@ -17,17 +18,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import exercises
-from ..compare import compare
-from ..reference import PACKAGE, PUBLIC, SolutionReference, load_value, course_directory, public_data
+from rnn_checks import exercises
+from rnn_checks.compare import compare
+from rnn_checks.cases import PUBLIC, load_value
 
-# The students' copy of the public checks, in each assignment folder, so that the release
-# folder alone (with NumPy) runs them: the modules a check imports, this assignment's spec
-# and public cases. Nothing in it holds more of the reference than the public case.
-CHECKS = "rnn_checks"
-CHECK_MODULES = ("__init__.py", "behaviour.py", "check.py", "compare.py", "diagnose.py",
-                 "notebook.py", "reference.py", "report.py", "session.py", "standins.py",
-                 "exercises/__init__.py", "sandbox/__init__.py", "sandbox/protocol.py")
+from ..checks_copy import NAME as CHECKS
+from ..checks_copy import write_checks
+from ..course import course_directory
+from ..reference import SolutionReference, public_data
 
 # The public cases are floating-point results: another CPU (AVX-512, another BLAS) may
 # differ in the last bits. Those are the same values; anything beyond is a real change.
@@ -151,14 +149,6 @@ def run_nbgrader(course, name):
                         "--log-level=WARN"], cwd=course, env=env, check=True)
 
 
-def checks_files(name, public):
-    """{path in the assignment folder: bytes} of the students' copy of the checks."""
-    files = {f"{CHECKS}/{module}": (PACKAGE / module).read_bytes() for module in CHECK_MODULES}
-    files[f"{CHECKS}/exercises/{name}.py"] = (PACKAGE / "exercises" / f"{name}.py").read_bytes()
-    files[f"{CHECKS}/public/{name}.json"] = public.encode()
-    return files
-
-
 def release(name, check=False):
     assignment = exercises.load(name)
     course = course_directory()
@@ -167,19 +157,15 @@ def release(name, check=False):
     public_path = PUBLIC / f"{name}.json"
     public = public_text(name, public_path)
     folder = course / "assignments" / name
-    checks = checks_files(name, public)
     stale = []
     if check:
         stale += [str(p) for p, text in ((notebook_path, dump(notebook)), (public_path, public))
                   if not p.is_file() or p.read_text() != text]
-        committed = {str(p.relative_to(folder)) for p in (folder / CHECKS).rglob("*")
-                     if p.is_file() and "__pycache__" not in p.parts}
-        stale += [str(folder / path) for path in sorted(committed | set(checks))
-                  if path not in checks or not (folder / path).is_file()
-                  or (folder / path).read_bytes() != checks[path]]
         with tempfile.TemporaryDirectory() as scratch:
-            shutil.copytree(course / "assignments", Path(scratch) / "assignments")
+            shutil.copytree(course / "assignments", Path(scratch) / "assignments",
+                            ignore=shutil.ignore_patterns(CHECKS))  # generated: written anew
             shutil.copy(course / "nbgrader_config.py", scratch)
+            write_checks(Path(scratch) / "assignments" / name, name)
             run_nbgrader(scratch, name)
             for built in sorted((Path(scratch) / "release" / name).rglob("*")):
                 committed = course / "release" / name / built.relative_to(Path(scratch) / "release" / name)
@@ -194,10 +180,7 @@ def release(name, check=False):
     notebook_path.write_text(dump(notebook))
     PUBLIC.mkdir(exist_ok=True)
     public_path.write_text(public)
-    shutil.rmtree(folder / CHECKS, ignore_errors=True)
-    for path, data in checks.items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_bytes(data)
+    write_checks(folder, name)
     run_nbgrader(course, name)
     print(f"{name}: wrote {notebook_path.relative_to(course)}, {public_path.relative_to(course)} "
           f"and release/{name}/")

@@ -10,6 +10,9 @@ process, what it can reach, and refuse unless the instructor accepts the risk.
 import os
 import shlex
 
+from ..course import course_directory
+from .runner import UID_BASE, _probe, isolation
+
 FLAG = "--allow-readable-course"
 # Prints 1 for each path the process can read, list or enter (then it can read what is
 # below it by name), else 0. Asked of the students' uid: every folder above and every ACL
@@ -29,8 +32,6 @@ def refuse_readable(paths, allow=False):
     the output folder); not when `allow` (the instructor passed FLAG)."""
     if allow or os.geteuid() != 0:  # only root runs students' code as a uid of its own
         return
-    from ..reference import course_directory  # late: reference imports this package
-    from .runner import isolation
     mode = isolation()
     if not mode.user or mode.bubblewrap:
         return
@@ -45,7 +46,6 @@ def refuse_readable(paths, allow=False):
 def readable_by_students(paths, python):
     """Those of `paths` (resolved, each once: a link's target is what can be reached) that
     the students' uid can read or enter; all of them if it cannot say."""
-    from .runner import UID_BASE, _probe
     paths = list(dict.fromkeys(os.path.realpath(path) for path in paths))
     answer = (_probe([python, "-I", "-c", PROBE, *paths], UID_BASE) or "").split()
     if len(answer) != len(paths):

@@ -28,9 +28,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import protocol
-from ..session import GraderFailure, Outcome, SandboxFailure
-from ..standins import Refused
+from rnn_checks import protocol
+from rnn_checks.session import GraderFailure, Outcome, SandboxFailure
+from rnn_checks.standins import Refused
+
+from ..course import course_directory
 
 __all__ = ["Limits", "Outcome", "SandboxFailure", "SandboxSession", "isolation"]
 
@@ -38,7 +40,7 @@ CHILD = Path(__file__).with_name("child.py")
 # child.FAILED and child.SETUP_FAILED: the child is not imported here (it runs only in
 # students' processes).
 FAILED, SETUP_FAILED = 70, 71
-PROTOCOL = Path(__file__).with_name("protocol.py")
+PROTOCOL = Path(protocol.__file__)  # the wire format, copied beside child.py
 # /etc/alternatives: Debian's shared libraries (libblas for its NumPy) are found through it.
 SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ld.so.cache")
 UID_BASE = 2_000_000   # unprivileged uids for students' processes: no account or file has them
@@ -109,7 +111,6 @@ def isolation():
     (root inside Docker, as on Gradescope) and the interpreter is readable by others; both
     where both work. RNN_KIT_ISOLATION=user or =process forces a weaker mode, and
     RNN_KIT_SANDBOX_PYTHON picks the students' interpreter (it needs NumPy)."""
-    from ..reference import course_directory  # late: reference imports this package
     wanted = os.environ.get("RNN_KIT_ISOLATION", "")
     python = os.environ.get("RNN_KIT_SANDBOX_PYTHON") or sys.executable
     solutions = course_directory() / "solutions"

@@ -12,7 +12,7 @@ import numpy as np
 
 from .compare import argument_differences, compare, describe_type, relative_error
 from .diagnose import described, exception_name, explain, explain_error, pictures, returned
-from .report import readable
+from .text import readable
 from .session import GraderFailure, Raised, SandboxFailure
 
 INPUTS_SHARE = 0.1   # of an exercise's points, for leaving its inputs unchanged
@@ -111,7 +111,7 @@ def check_case(exercise, case, session):
 
 
 def check_behaviour(exercise, session, cases, functions, notes, matcher=None):
-    """Tests of an exercise graded by behaviour (autograder.behaviour): per case and aspect."""
+    """Tests of an exercise graded by behaviour (rnn_checks.behaviour): per case and aspect."""
     graded, failures = [], []
     for case in cases:
         try:

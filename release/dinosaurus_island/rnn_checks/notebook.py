@@ -1,17 +1,14 @@
-"""The checks that run inside a notebook's own kernel.
+"""The checks that run inside a student's notebook kernel.
 
 - `check(assignment, exercise)`: the public check under each exercise. It uses the public
   case stored in public/, so students need no reference code. Students run it from a copy
-  of these modules in their assignment folder (rnn_checks/, written by `release`), so the
+  of this package in their assignment folder (rnn_checks/, written by `release`), so the
   release folder alone, with NumPy, is all they need.
 - `validate(assignment, exercise)`: the visible part of each test cell, for nbgrader's
   Validate.
-- `grade(assignment, exercise)`: nbgrader's hidden test cell. It prints the feedback and
-  returns the points, which nbgrader reads as partial credit.
 
-Both use the same specs and checks as the CLI, with the notebook's kernel as the session.
-Unlike the CLI, the student's code and the grader share one interpreter here, so the
-nbgrader path is only as trustworthy as the submissions (see the README).
+nbgrader's hidden test (`autograder.notebook.grade`) uses the same KernelSession. They use
+the same specs and checks as the CLI, with the notebook's kernel as the session.
 """
 import contextlib
 import copy
@@ -24,8 +21,8 @@ from pathlib import Path
 
 from . import exercises
 from .check import check_exercise
-from .reference import PublicReference, SolutionReference
-from .sandbox.protocol import INSTANCE_CLASSES, materialise, normalise
+from .cases import PublicReference
+from .protocol import INSTANCE_CLASSES, materialise, normalise
 from .session import Outcome
 from .standins import in_process
 
@@ -101,7 +98,9 @@ class KernelSession:
         return results
 
 
-def _caller_namespace():
+def caller_namespace():
+    """The globals of the caller's caller: the notebook cell that ran check(), validate()
+    or grade()."""
     return sys._getframe(2).f_globals
 
 
@@ -152,7 +151,7 @@ def check(assignment_name, exercise_name, namespace=None):
     fail for it."""
     assignment = exercises.load(assignment_name)
     exercise = assignment.exercise(exercise_name)
-    namespace = namespace if namespace is not None else _caller_namespace()
+    namespace = namespace if namespace is not None else caller_namespace()
     tests, passed = _public_tests(assignment, exercise, namespace)
     for test in tests:
         if not test.output.startswith("not credited"):  # says nothing about a public check
@@ -179,22 +178,9 @@ def validate(assignment_name, exercise_name, namespace=None):
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         return
     assignment = exercises.load(assignment_name)
-    namespace = namespace if namespace is not None else _caller_namespace()
+    namespace = namespace if namespace is not None else caller_namespace()
     if not _passes(assignment, assignment.exercise(exercise_name), namespace):
         print(f"{exercise_name} does not pass its public check yet.", file=sys.stderr)
-
-
-def grade(assignment_name, exercise_name, namespace=None):
-    """nbgrader's hidden test: print the feedback, return the points earned."""
-    assignment = exercises.load(assignment_name)
-    exercise = assignment.exercise(exercise_name)
-    namespace = namespace if namespace is not None else _caller_namespace()
-    reference = SolutionReference(assignment)
-    session = KernelSession(namespace)
-    tests = check_exercise(assignment, exercise, session, reference.cases(exercise),
-                           functions=reference.functions(), matcher=reference.matcher(exercise))
-    print(feedback_text(tests), end="")
-    return round(sum(test.score for test in tests), 6)
 
 
 def feedback_text(tests):

@@ -26,7 +26,8 @@ import numpy as np
 
 from .compare import as_float, compare, describe_type, is_number, shown
 from .diagnose import explain, explain_error, returned
-from .sandbox.protocol import normalise
+from .protocol import normalise
+from .standins import Scripted
 
 
 @dataclass
@@ -425,7 +426,6 @@ class ScheduleCheck(Behaviour):
                ("returned list", .25))
 
     def standins(self, args, losses, log):
-        from .standins import Scripted  # late: standins imports compare, which is light
         data = (args[1], args[2])
         return {self.loss: Scripted(self.loss, ("self", "x", "y"), log, data, losses),
                 self.step: Scripted(self.step, ("self", "x", "y", "learning_rate"), log, data)}

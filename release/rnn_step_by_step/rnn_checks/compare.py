@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sandbox.protocol import Code, Instance, Opaque
+from .protocol import Code, Instance, Opaque
 
 NUMBER = (int, float)
 SHOWN = (int, float, bool, str, type(None), list, tuple, dict)  # shown by their repr

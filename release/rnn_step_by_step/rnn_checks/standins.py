@@ -33,8 +33,8 @@ import numpy as np
 
 from .compare import compare
 from .diagnose import explain
-from .sandbox import protocol
-from .sandbox.protocol import normalise
+from . import protocol
+from .protocol import normalise
 
 EXACT = (1e-12, 1e-300)  # rtol, atol for arguments that must be passed unchanged
 

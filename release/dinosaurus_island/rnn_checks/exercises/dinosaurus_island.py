@@ -2,8 +2,7 @@
 import string
 
 from ..behaviour import SamplingCheck, TrainingCheck
-from ..reference import course_directory
-from . import Assignment, Dims, Exercise, GradientCheck, normal, np
+from . import Assignment, DataLines, Dims, Exercise, GradientCheck, normal, np
 
 VOCABULARY = "\n" + string.ascii_lowercase      # sorted: "\n" is index 0, a-z are 1-26
 CHAR_TO_IX = {ch: i for i, ch in enumerate(VOCABULARY)}
@@ -88,9 +87,7 @@ def never_newline(p):
 
 
 def training_inputs(rng, d):
-    names = (course_directory() / "assignments" / "dinosaurus_island" / "data" /
-             "small.txt").read_text().splitlines(keepends=True)
-    return {"data_x": names, "ix_to_char": dict(IX_TO_CHAR), "char_to_ix": dict(CHAR_TO_IX),
+    return {"data_x": DataLines("small.txt"), "ix_to_char": dict(IX_TO_CHAR), "char_to_ix": dict(CHAR_TO_IX),
             "num_iterations": 1500, "n_a": 20, "dino_names": 3, "vocab_size": VOCAB_SIZE}
 
 

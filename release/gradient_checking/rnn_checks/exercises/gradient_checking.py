@@ -10,7 +10,7 @@ small model with one wrong gradient that grad_check must single out.
 """
 from dataclasses import dataclass
 
-from ..sandbox.protocol import Code
+from ..protocol import Code
 from . import Assignment, Exercise, GradientCheck, normal, np
 
 

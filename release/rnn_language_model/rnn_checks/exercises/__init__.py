@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..sandbox import protocol
+from .. import protocol
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,14 @@ class GradientCheck:
 
 
 @dataclass(frozen=True)
+class DataLines:
+    """An input that is the lines (newlines kept) of a file in the assignment's data/ folder.
+    The grader, which has the course directory, reads it when it computes a case; students'
+    checks only read the public case."""
+    file: str
+
+
+@dataclass(frozen=True)
 class Exercise:
     name: str
     points: float
@@ -76,7 +84,7 @@ class Exercise:
     # exactly as the reference does (part of every case: e.g. update_parameters), or "free"
     # when both are correct.
     inputs_after: str = "unchanged"
-    behaviour: object = None    # a check of behaviour instead of values (autograder.behaviour)
+    behaviour: object = None    # a check of behaviour instead of values (rnn_checks.behaviour)
     returns: bool = True        # False: what it returns is not graded (an in-place update)
     hidden_cases: int | None = None  # how many of the assignment's hidden cases to use
     rtol: float = 1e-6
@@ -141,4 +149,4 @@ def normal(rng, *shape, scale=1.0):
 
 ASSIGNMENTS = ("rnn_step_by_step", "dinosaurus_island", "rnn_language_model",
                "gradient_checking")
-__all__ = ["Assignment", "Dims", "Exercise", "GradientCheck", "load", "normal", "np"]
+__all__ = ["Assignment", "DataLines", "Dims", "Exercise", "GradientCheck", "load", "normal", "np"]

@@ -4,7 +4,7 @@ backpropagation through time and SGD. The graded functions are methods of the no
 from dataclasses import dataclass
 
 from ..behaviour import ScheduleCheck
-from ..sandbox.protocol import Instance
+from ..protocol import Instance
 from . import Assignment, Exercise, GradientCheck, np
 
 START, END = 1, 2   # word indices of SENTENCE_START and SENTENCE_END (0 is UNKNOWN_TOKEN)

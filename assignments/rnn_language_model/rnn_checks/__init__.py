@@ -1,1 +1,0 @@
-"""The rnn-kit autograder: grades notebooks against declarative exercise specs."""
