@@ -19,7 +19,8 @@ from .read import NotebookError, notebook_cells, read_notebook
 from .course import course_directory
 from .reference import SolutionReference
 from .report import Report
-from .sandbox.runner import Limits, SandboxFailure, SandboxSession, isolation
+from .sandbox.isolation import Limits, isolation
+from .sandbox.session import SandboxFailure, SandboxSession
 
 GRADER_FAILED = ("grading failed because of an error in the grader ({}), not in your "
                  "submission; please contact the course staff")

@@ -38,7 +38,8 @@ from autograder.grade import grade_submission, prepared  # noqa: E402
 from rnn_checks.notebook import KernelSession  # noqa: E402
 from autograder.read import read_notebook  # noqa: E402
 from autograder.course import course_directory  # noqa: E402
-from autograder.sandbox.runner import SandboxSession, bubblewrap, isolation  # noqa: E402
+from autograder.sandbox.isolation import bubblewrap, isolation  # noqa: E402
+from autograder.sandbox.session import SandboxSession  # noqa: E402
 
 ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OPENBLAS_NUM_THREADS": "1",
        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

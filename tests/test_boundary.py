@@ -18,8 +18,8 @@ import pytest
 from rnn_checks import exercises, standins
 from autograder.grade import grade_submission
 from autograder.reference import SolutionReference
-from autograder.sandbox import runner
-from autograder.sandbox.runner import Limits, isolation
+from autograder.sandbox import isolation as confinement
+from autograder.sandbox.isolation import Limits, isolation
 from autograder.secret import hidden_seed
 from tests.submissions import ROOT, notebook, write
 
@@ -249,7 +249,7 @@ def test_student_uids_differ_beyond_65536_pids(monkeypatch):
     uids = []
     for pid in (100, 100 + 65536, 2 ** 22 - 1):
         monkeypatch.setattr(os, "getpid", lambda pid=pid: pid)
-        uids.append(runner.student_uid())
+        uids.append(confinement.student_uid())
     assert len(set(u - u % 64 for u in uids)) == 3
     assert max(uids) < 2 ** 31
 

@@ -32,7 +32,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from autograder.sandbox.runner import UID_BASE, isolation
+from autograder.sandbox.isolation import UID_BASE, isolation
 from tests.submissions import HERE, ROOT, functions, notebook, write
 
 distributed = pytest.importorskip("distributed", reason="needs the cluster extra")

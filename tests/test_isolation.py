@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grade import grade_submission
-from autograder.sandbox.runner import PROCESSES, isolation
+from autograder.sandbox.isolation import PROCESSES, isolation
 from tests.submissions import ROOT, notebook, write
 
 # The unprivileged modes need an interpreter (with NumPy) that other users may run: the

@@ -15,7 +15,7 @@ from autograder.read import Cell
 from autograder.reference import SolutionReference
 from autograder.frontends.release import generated_cells
 from rnn_checks import protocol
-from autograder.sandbox.runner import SandboxSession
+from autograder.sandbox.session import SandboxSession
 from tests.submissions import HERE, ROOT, functions
 
 NAME = "rnn_language_model"

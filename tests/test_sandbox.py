@@ -10,7 +10,7 @@ import pytest
 from rnn_checks import exercises
 from autograder.grade import grade_submission
 from autograder.reference import SolutionReference
-from autograder.sandbox.runner import Limits
+from autograder.sandbox.isolation import Limits
 from tests.submissions import notebook, write
 
 ASSIGNMENT = "rnn_step_by_step"
@@ -313,7 +313,7 @@ def test_feedback_on_hidden_cases_reveals_no_input_or_expected_value(tmp_path):
 
 
 def test_a_students_interpreter_without_numpy_falls_back_with_a_warning(monkeypatch, capsys):
-    from autograder.sandbox.runner import isolation
+    from autograder.sandbox.isolation import isolation
     monkeypatch.setenv("RNN_KIT_SANDBOX_PYTHON", "/nonexistent/python3")
     isolation.cache_clear()
     try:

@@ -22,7 +22,9 @@ import pytest
 
 from autograder.frontends.batch import grade_all
 from autograder.grade import grade_submission
-from autograder.sandbox.runner import Limits, SandboxSession, Zygote, zygote
+from autograder.sandbox.isolation import Limits
+from autograder.sandbox.session import SandboxSession
+from autograder.sandbox.zygote import Zygote, zygote
 from tests.submissions import notebook, write
 from tests.test_isolation import ASSIGNMENT, MODES, hostile, mode  # noqa: F401  (the fixture)
 
@@ -275,7 +277,7 @@ def test_a_zygote_of_another_mode_is_not_reused(monkeypatch):
     """Tests and instructors may change the isolation mode within one process."""
     first = zygote()
     monkeypatch.setenv("RNN_KIT_ISOLATION", "process")
-    from autograder.sandbox.runner import isolation
+    from autograder.sandbox.isolation import isolation
     isolation.cache_clear()
     try:
         assert zygote() is not first and not first.alive()
@@ -392,7 +394,7 @@ def test_the_zygote_is_reused_whatever_lies_under_tmp(tmp_path, monkeypatch, mod
         monkeypatch.setenv("TMPDIR", str(nested / "scratch"))
         (nested / "scratch").mkdir()
         monkeypatch.setattr(tempfile, "tempdir", None)
-        from autograder.sandbox.runner import isolation
+        from autograder.sandbox.isolation import isolation
         isolation.cache_clear()
         assert str(venv) in " ".join(isolation().prefixes)
         planter = f"""

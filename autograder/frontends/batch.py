@@ -2,7 +2,7 @@
 
 Submissions are graded in parallel by long-lived worker processes (or Dask workers, see
 cluster.py), each of which keeps the reference and its cases in memory (`grade.prepared`)
-and forks students' processes from its zygote (sandbox/runner.py). A worker grades one
+and forks students' processes from its zygote (sandbox/zygote.py). A worker grades one
 submission at a time with the usual sandboxed engine and replies with the results; this
 process writes that student's files as soon as they arrive, so an interrupted run loses
 nothing and `--resume` skips what is already graded. A worker that dies or stops answering
@@ -50,7 +50,8 @@ from rnn_checks.check import TestResult
 from ..grade import GRADER_FAILED, STOPPED, failure_report, grade_submission
 from ..read import NotebookError, read_regular
 from ..report import Report, one_line, private_folder, readable, replace_atomically
-from ..sandbox.runner import Limits, students_peak_mb
+from ..sandbox.isolation import Limits
+from ..sandbox.zygote import students_peak_mb
 from ..secret import course_secret
 
 WORKER_SLACK = 60.0   # seconds a worker may take beyond its submission's time limits

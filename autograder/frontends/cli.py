@@ -113,7 +113,7 @@ def assignment_of(path):
 
 def grade_command(args):
     from ..grade import GRADER_FAILED, failure_report, grade_submission
-    from ..sandbox.runner import Limits
+    from ..sandbox.isolation import Limits
     if Path(args.submission).is_dir():  # a class: the same as grade-all
         args.submissions, args.resume = args.submission, False
         return grade_all_command(args)

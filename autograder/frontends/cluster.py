@@ -44,7 +44,7 @@ from . import batch
 from ..read import NotebookError, read_regular
 from ..course import course_directory
 from ..report import private_folder
-from ..sandbox import runner
+from ..sandbox import isolation as confinement
 from ..secret import SecretError, course_secret
 
 WORKERS_SECONDS = 60.0   # for at least one worker to be there
@@ -240,14 +240,14 @@ def network_problem(address):
     `address`; else why. Bubblewrap (or a network namespace) leaves them no network; their
     own uids may still be kept off it by a firewall, which a probe run as the first uid of
     their range proves; under the worker's own uid nothing keeps them off."""
-    found = runner.isolation()
+    found = confinement.isolation()
     if not found.network:
         return None
     if not found.user:
         return f"its students' processes run as its own user with the network open " \
                f"(isolation: {found}), so they could use the scheduler; install bubblewrap there"
     host, port = imported().comm.get_address_host_port(address)
-    uid = runner.UID_BASE  # in the students' range, and no student's: none can tamper with it
+    uid = confinement.UID_BASE  # in the students' range, and no student's: none can tamper with it
     reached = reachable(found.python, uid, host, port)
     if reached is None:
         return f"it could not check that students' processes cannot reach the scheduler (a " \
@@ -255,7 +255,7 @@ def network_problem(address):
     if reached:
         return f"a process there as a students' uid ({uid}) could connect to the scheduler at " \
                f"{host}:{port} (isolation: {found}); install bubblewrap there, or firewall " \
-               f"the students' uids ({runner.UID_BASE} and up)"
+               f"the students' uids ({confinement.UID_BASE} and up)"
     return None
 
 
@@ -266,7 +266,7 @@ def reachable(python, uid, host, port):
         done = subprocess.run([python, "-I", "-c", PROBE, host, str(port)], cwd="/",
                               env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=30, **runner.as_user(uid))
+                              timeout=30, **confinement.as_user(uid))
     except (OSError, subprocess.SubprocessError):
         return None
     answer = done.stdout.split()[:1] if done.returncode == 0 else []

@@ -11,7 +11,7 @@ import os
 import shlex
 
 from ..course import course_directory
-from .runner import UID_BASE, _probe, isolation
+from .isolation import UID_BASE, _probe, isolation
 
 FLAG = "--allow-readable-course"
 # Prints 1 for each path the process can read, list or enter (then it can read what is
