@@ -65,7 +65,7 @@ def definitions(cells):
             tree, source = parse_cell(cell.source)
         except SyntaxError as error:
             line = f" at line {error.lineno}" if error.lineno else ""
-            problems[cell.label] = f"syntax error{line}: {error.msg if hasattr(error, 'msg') else error}"
+            problems[cell.label] = f"syntax error{line}: {getattr(error, 'msg', error)}"
             continue
         for node in tree.body:
             if is_definition(node):
@@ -82,7 +82,8 @@ def submission_program(release_cells, submission_cells):
     """Setup comes from the release notebook's locked cells before the first exercise;
     everything else from the submission's unlocked cells (locked demos and checks never run)."""
     locked = {cell.grade_id for cell in release_cells if cell.locked and cell.grade_id}
-    first_exercise = next((cell.index for cell in release_cells if cell.solution), len(release_cells))
+    first_exercise = next((cell.index for cell in release_cells if cell.solution),
+                          len(release_cells))
     setup = [cell for cell in code_cells(release_cells[:first_exercise]) if cell.locked]
     own = [cell for cell in code_cells(submission_cells) if cell.grade_id not in locked]
     return definitions(setup + own)

@@ -10,6 +10,7 @@ import io
 import numpy as np
 
 from rnn_checks import protocol, standins
+from rnn_checks.bounded import Bounded, Observation, observer
 from rnn_checks.cases import Case, dump_value
 from rnn_checks.exercises import DataLines
 
@@ -104,17 +105,15 @@ class SolutionReference:
         reference's own calls on the case: its expectation (a training run), and its own
         function run on a few seeds where the case's last argument is one. hidden: the case
         is a hidden one."""
-        observations = {name: standins.Observation(args) for name in exercise.uses}
-        with self.replaced({name: functools.partial(standins.observer,
-                                                    observation=observations[name])
+        observations = {name: Observation(args) for name in exercise.uses}
+        with self.replaced({name: functools.partial(observer, observation=observations[name])
                             for name in exercise.uses}):
             with contextlib.redirect_stdout(io.StringIO()):  # a reference model prints
                 expectation = exercise.behaviour.expectation(self.functions(),
                                                              copy.deepcopy(args))
                 for seed in exercise.behaviour.observed_seeds:
                     getattr(self.module, exercise.name)(*copy.deepcopy(args), seed)
-        return expectation, {name: standins.Bounded(name, getattr(self.module, name), observation,
-                                                    hidden)
+        return expectation, {name: Bounded(name, getattr(self.module, name), observation, hidden)
                              for name, observation in observations.items()}
 
     def case(self, exercise, label, dims, seed):
@@ -131,7 +130,8 @@ class SolutionReference:
             expectation, bounded = EXPECTATIONS[key]
             return Case(label, str(dims), list(named), args, expectation, bounded=bounded)
         if check is None:
-            args, arg_names, forward_inputs, upstream = list(named.values()), list(named), None, None
+            args, arg_names = list(named.values()), list(named)
+            forward_inputs = upstream = None
         else:
             # The forward's outputs give the backward its cache and the upstream gradients' shapes.
             needs_forward = check.upstream or check.outputs or any(name not in named

@@ -68,7 +68,8 @@ class Report:
     def to_gradescope(self):
         return {
             "score": self.score,
-            "output": self.output or f"{self.assignment}: {self.score:g} of {self.max_score:g} points",
+            "output": self.output or (f"{self.assignment}: {self.score:g} of "
+                                      f"{self.max_score:g} points"),
             "tests": [{"name": t.name, "score": t.score, "max_score": t.max_score,
                        "status": "passed" if t.passed else "failed", "output": t.output}
                       for t in self.tests],

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.grade_class import synthetic_class  # noqa: E402
-from autograder.frontends.cluster import make_keys, security  # noqa: E402
+from autograder.frontends.cluster_keys import make_keys, security  # noqa: E402
 from benchmarks.grade_one import PYTHON, environment  # noqa: E402
 from tests.submissions import write  # noqa: E402
 

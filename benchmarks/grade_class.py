@@ -129,8 +129,9 @@ def main():
     print(f"{'floor (no isolation, 2 cores)':<28} {len(students):>11} {floor:>8.1f} "
           f"{len(students) / floor * 60:>10.1f}")
     print(f"throughput ratio (grade-all / nbgrader): {our_rate / their_rate:.1f}x")
-    print(f"grade-all takes {ours / floor:.2f}x the floor ({(ours - floor) / len(students) * 2000:.0f}"
-          " ms of a core per submission above it, start-up included)")
+    above = (ours - floor) / len(students) * 2000
+    print(f"grade-all takes {ours / floor:.2f}x the floor ({above:.0f} ms of a core per "
+          "submission above it, start-up included)")
     print(f"peak memory (resident): a grade-all worker "
           f"{worker_peak.group(1) if worker_peak else '?'} MB, a student's process up to "
           f"{worker_peak.group(2) if worker_peak else '?'} MB; the largest process of the "

@@ -10,7 +10,6 @@ message, nothing the student's code printed, so that neither hidden inputs nor e
 outputs reach the student through feedback.
 """
 import builtins
-import re
 
 import numpy as np
 
@@ -57,7 +56,8 @@ def explain_values(path, ref, st, rtol, atol, gradient, reveal, time_axis=None):
     lines = [f"{path}: values differ in {int(bad.sum())} of {bad.size} entries"]
     if reveal:
         error = np.abs(st - ref)
-        lines += [f"  first at index {index}: expected {number(ref[index])}, got {number(st[index])}",
+        lines += [f"  first at index {index}: expected {number(ref[index])}, "
+                  f"got {number(st[index])}",
                   f"  max abs error {number(error.max())}, "
                   f"max rel error {number((error / np.maximum(np.abs(ref), atol)).max())}"
                   + (f", gradient relative error {number(relative_error(ref, st))}" if gradient

@@ -208,7 +208,8 @@ def grad_check(f, params, grads, h=1e-5):
 
 def rnn_cell_forward(x_t, h_prev, params):
     """
-    One time step of the RNN for a batch: h = tanh(x_t W1 + h_prev W2 + bh), o = softmax(h W3^T + bo).
+    One time step of the RNN for a batch:
+    h = tanh(x_t W1 + h_prev W2 + bh), o = softmax(h W3^T + bo).
 
     Arguments:
     x_t -- inputs at this step, numpy array of shape (B, D)

@@ -291,7 +291,8 @@ def lstm_cell_backward(da_next, dc_next, cache):
         dxt -- gradient w.r.t. xt, numpy array of shape (n_x, m)
         da_prev -- gradient w.r.t. a_prev, numpy array of shape (n_a, m)
         dc_prev -- gradient w.r.t. c_prev, numpy array of shape (n_a, m)
-        dWf, dWi, dWc, dWo -- gradients w.r.t. the gate weights, numpy arrays of shape (n_a, n_a + n_x)
+        dWf, dWi, dWc, dWo -- gradients w.r.t. the gate weights,
+                              numpy arrays of shape (n_a, n_a + n_x)
         dbf, dbi, dbc, dbo -- gradients w.r.t. the gate biases, numpy arrays of shape (n_a, 1)
     """
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
@@ -349,7 +350,8 @@ def lstm_backward(da, caches):
     gradients -- python dictionary containing:
         dx -- gradient w.r.t. the inputs, numpy array of shape (n_x, m, T_x)
         da0 -- gradient w.r.t. the initial hidden state, numpy array of shape (n_a, m)
-        dWf, dWi, dWc, dWo -- gradients w.r.t. the gate weights, numpy arrays of shape (n_a, n_a + n_x)
+        dWf, dWi, dWc, dWo -- gradients w.r.t. the gate weights,
+                              numpy arrays of shape (n_a, n_a + n_x)
         dbf, dbi, dbc, dbo -- gradients w.r.t. the gate biases, numpy arrays of shape (n_a, 1)
     """
     caches, x = caches

@@ -1,5 +1,5 @@
 """The reference's side of a training run is computed once per worker: a stand-in keeps the
-answers of the reference's own calls on a case (standins.Answers), by the exact bytes of the
+answers of the reference's own calls on a case (bounded.Answers), by the exact bytes of the
 call, never one that drew random numbers, within a budget.
 
 Red team: kept answers are shared by every student a worker grades, so they must tell no
@@ -13,7 +13,7 @@ import numpy as np
 
 from autograder.grade import grade_submission
 from rnn_checks import protocol
-from rnn_checks.standins import Answers, Bounded, Observation, observer
+from rnn_checks.bounded import Answers, Bounded, Observation, observer
 from tests.submissions import HERE
 
 SECONDS = 0.02  # what `slow_double` takes: far above any timer's noise

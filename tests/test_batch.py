@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from autograder.frontends.batch import find_submissions
+from autograder.frontends.batch.discovery import find_submissions
 from tests.submissions import HERE, functions, notebook, write
 
 ASSIGNMENT = "rnn_step_by_step"
@@ -46,7 +46,8 @@ def nbgrader_class(root):
     students = {
         "ada": notebook(ASSIGNMENT),
         "bob": notebook(ASSIGNMENT, [BUGS / "missing_waa_transpose.py"]),
-        "cy": notebook(ASSIGNMENT, [BUGS / "softmax_wrong_axis.py", BUGS / "da_prev_not_carried.py"]),
+        "cy": notebook(ASSIGNMENT, [BUGS / "softmax_wrong_axis.py",
+                                    BUGS / "da_prev_not_carried.py"]),
         **{name: poisoned(code) for name, code in POISON.items()},
     }
     for student, nb in students.items():
@@ -161,7 +162,8 @@ def test_resume_grades_only_new_or_changed_submissions(graded, tmp_path):
     # bob fixes his bug; a new student arrives
     (course / "submitted" / "zed" / ASSIGNMENT).mkdir(parents=True)
     for student in ("bob", "zed"):
-        write(notebook(ASSIGNMENT), course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+        write(notebook(ASSIGNMENT),
+              course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     before = (output / "results" / "ada.json").stat().st_mtime_ns
     done = grade_all(course, output, "--resume")
     assert done.returncode == 0, done.stderr

@@ -6,16 +6,19 @@ feedback that carried values the student's code chose, replies that crashed the 
 ate its memory, and reference work on the student's behalf without a bound."""
 import json
 import os
-import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rnn_checks import exercises, standins
+from rnn_checks.bounded import Bounded
 from autograder.grade import grade_submission
 from autograder.reference import SolutionReference
 from autograder.sandbox import isolation as confinement
@@ -96,7 +99,7 @@ def test_free_stand_ins_answer_no_graded_case():
                for name, standin in case.standins(exercise).items()}
     assert set(bounded) == {"rnn_step_forward", "optimize", "sample"}
     for name, standin in bounded.items():
-        assert isinstance(standin, standins.Bounded)
+        assert isinstance(standin, Bounded)
         for case in reference.cases(assignment.exercise(name)):
             with pytest.raises(standins.Refused):
                 standin.answer(case.args, {})
@@ -207,11 +210,14 @@ FORGE = """
 
 FORGED = {
     "a header nested 100,000 levels deep":
-        'send(b\'{"op": "result", "buffers": [], "value": \' + b"[" * 100000 + b"]" * 100000 + b"}")',
+        'send(b\'{"op": "result", "buffers": [], "value": \''
+        ' + b"[" * 100000 + b"]" * 100000 + b"}")',
     "an error reply whose where is a number":
-        'send(b\'{"op": "error", "buffers": [], "error": {"type": "X", "message": "m", "where": 5}}\')',
+        'send(b\'{"op": "error", "buffers": [], '
+        '"error": {"type": "X", "message": "m", "where": 5}}\')',
     "an error reply whose frames are odd":
-        'send(b\'{"op": "error", "buffers": [], "error": {"type": 5, "where": [[1, 2], [[], 1, 2, 3]]}}\')',
+        'send(b\'{"op": "error", "buffers": [], '
+        '"error": {"type": 5, "where": [[1, 2], [[], 1, 2, 3]]}}\')',
     "a reply of the wrong kind": 'send(b\'{"op": "loaded", "buffers": [], "errors": 5}\')',
     "one 32 MB buffer referenced 40 times":
         'send(b\'{"op": "result", "buffers": [33554432], "value": {"dict": [[{"str": "result"}, '
@@ -256,14 +262,18 @@ def test_student_uids_differ_beyond_65536_pids(monkeypatch):
 
 def test_an_open_course_is_named_in_the_mode(monkeypatch):
     """With only solutions/ closed, a uid of its own could still read classmates'
-    notebooks in submitted/ and their results: the mode says the course is readable."""
+    notebooks in submitted/ and their results: the mode says the course is readable. The
+    course is one of the test's own, in an open folder: wherever the checkout lies (a home
+    folder may be closed to others), this course is open."""
     if os.geteuid() != 0 or not os.path.exists("/usr/bin/python3"):
         pytest.skip("the unprivileged user mode needs root and an interpreter others can run")
+    course = Path(tempfile.mkdtemp(prefix="rnn-kit-open-course-", dir="/tmp"))
+    course.chmod(0o755)  # open, as a course left as it was unpacked is
+    (course / "solutions").mkdir(mode=0o700)
+    (course / "solutions" / f"{RNN}.py").write_text("SECRET = 1\n")
+    monkeypatch.setenv("RNN_KIT_COURSE", str(course))
     monkeypatch.setenv("RNN_KIT_SANDBOX_PYTHON", "/usr/bin/python3")
     monkeypatch.setenv("RNN_KIT_ISOLATION", "user")
-    solutions = ROOT / "solutions"
-    permissions = solutions.stat().st_mode
-    solutions.chmod(0o700)
     isolation.cache_clear()
     try:
         found = isolation()
@@ -271,6 +281,6 @@ def test_an_open_course_is_named_in_the_mode(monkeypatch):
             pytest.skip(f"no unprivileged user mode here (it has {found})")
         assert str(found) == "unprivileged user (course files readable)"
     finally:
-        solutions.chmod(permissions)
         monkeypatch.undo()
         isolation.cache_clear()
+        shutil.rmtree(course)

@@ -127,7 +127,8 @@ def test_bug_is_caught_and_costs_only_its_exercise(assignment, bug, tmp_path):
             named = [line for line in feedback.splitlines() if line.startswith("likely mistake: ")]
             assert len(named) <= 1, named
             if declared_mistake(bug):
-                assert named and named[0].startswith(f"likely mistake: {declared_mistake(bug)} — "), \
+                expected = f"likely mistake: {declared_mistake(bug)} — "
+                assert named and named[0].startswith(expected), \
                     f"{bug.stem}: expected {declared_mistake(bug)}, got {named}"
         else:
             assert score == max_score, f"{bug.stem} cost {name} points:\n{report.table()}"

@@ -84,7 +84,8 @@ def test_control_characters_in_the_output_still_give_valid_xml(tmp_path):
                       "surrogate \\ud800 non-character \\ufffe <tag> & end')\n")
     code, results, root, _ = grade(write(nb, tmp_path / "hostile.ipynb"), tmp_path / "out")
     assert code == 0
-    (public,) = [t for t in results["tests"] if t["name"] == "rnn_cell_forward: values, public case"]
+    (public,) = [t for t in results["tests"]
+                 if t["name"] == "rnn_cell_forward: values, public case"]
     # the public case shows the message, with what no reader can show replaced
     assert "nul \ufffd bell \ufffd escape \ufffd[31m red surrogate \ufffd" in public["output"]
     assert not any(c in public["output"] for c in "\x00\x07\x1b\ud800\ufffe")

@@ -112,7 +112,8 @@ def test_missing_file_still_gets_results_and_fails(tmp_path):
 
 def test_dinosaurus_examples(tmp_path):
     folder = HERE.parent / "submissions" / "dinosaurus_island"
-    results, _ = run_cli_for(folder / "correct.ipynb", tmp_path / "correct.json", "dinosaurus_island")
+    results, _ = run_cli_for(folder / "correct.ipynb", tmp_path / "correct.json",
+                             "dinosaurus_island")
     assert results["score"] == 100
     results, _ = run_cli_for(folder / "typical_bugs.ipynb", tmp_path / "bugs.json",
                              "dinosaurus_island")
@@ -141,7 +142,8 @@ def test_empty_notebook_scores_zero_with_a_reason(tmp_path):
 
 def test_duplicated_cell_grades_the_last_definition(tmp_path):
     nb = notebook("rnn_step_by_step")
-    (cell,) = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "softmax"]
+    (cell,) = [c for c in nb["cells"]
+               if c["metadata"].get("nbgrader", {}).get("grade_id") == "softmax"]
     broken = dict(cell, source="def softmax(x):\n    return x\n")
     nb["cells"].insert(nb["cells"].index(cell), broken)  # a stale copy above the good one
     results, _ = run_cli(write(nb, tmp_path / "dup.ipynb"), tmp_path / "results.json")

@@ -238,8 +238,9 @@ def clients(client):
 
 
 def test_the_driver_alone_imports_distributed():
-    done = subprocess.run([sys.executable, "-c", "import sys, autograder, autograder.frontends.cli, "
-                           "autograder.frontends.batch, autograder.grade; print(sorted("
+    done = subprocess.run([sys.executable, "-c", "import sys, autograder, "
+                           "autograder.frontends.cli, "
+                           "autograder.frontends.batch.scheduler, autograder.grade; print(sorted("
                            "{'distributed', 'dask', 'cryptography'} & set(sys.modules)))"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "[]", done.stderr
@@ -522,7 +523,8 @@ def test_an_unreachable_scheduler_costs_one_line_and_exit_code_2(keys, tmp_path)
 
 def test_without_distributed_one_sentence_names_the_extra(tmp_path):
     folder = small_class(tmp_path / "class")
-    code = ("import sys; sys.modules['distributed'] = None; from autograder.frontends.cli import main; "
+    code = ("import sys; sys.modules['distributed'] = None; "
+            "from autograder.frontends.cli import main; "
             f"main(['grade-all', {str(folder)!r}, '{ASSIGNMENT}', '--output', "
             f"{str(tmp_path / 'out')!r}, '--scheduler', 'tls://127.0.0.1:8786'])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

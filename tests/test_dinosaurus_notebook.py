@@ -6,7 +6,8 @@ import json
 import pytest
 
 from rnn_checks import exercises
-from tests.test_notebook_kernel import ROOT, assert_check_passed, cells, errors, execute, printed, result
+from tests.test_notebook_kernel import (ROOT, assert_check_passed, cells, errors, execute,
+                                        printed, result)
 
 ASSIGNMENT = "dinosaurus_island"
 SOURCE = ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

@@ -28,7 +28,8 @@ def test_definitions_are_kept_with_their_line_numbers():
 
 
 def test_ipython_syntax_is_translated_not_run():
-    statements, problems = extract("%matplotlib inline\n!pip install torch\ndef f():\n    return 1\n")
+    statements, problems = extract("%matplotlib inline\n!pip install torch\n"
+                                   "def f():\n    return 1\n")
     assert problems == {}
     assert statements == [(3, "def f():\n    return 1")]
 

@@ -199,7 +199,8 @@ def test_init_params_draws_in_order():
         assert np.array_equal(params[k], 0.5 * rng.standard_normal(shapes[k])), k
     for k, v in ref.init_params(4, 5, 3).items():  # seed=0 by default
         assert np.array_equal(v, ref.init_params(4, 5, 3, seed=0)[k])
-    assert not np.array_equal(ref.init_params(4, 5, 3, seed=1)["W1"], ref.init_params(4, 5, 3)["W1"])
+    assert not np.array_equal(ref.init_params(4, 5, 3, seed=1)["W1"],
+                              ref.init_params(4, 5, 3)["W1"])
 
 
 # ------------------------------------------------------------ rel_error
@@ -599,8 +600,8 @@ def test_rnn_layer_backward_gradient_check(B, T, D, H, O):
     assert set(grads) == set(GRAD_KEYS) | {"dh0"}
     for k, g in zip(PARAM_KEYS, GRAD_KEYS):
         assert grads[g].shape == params[k].shape and grads[g].dtype == np.float64, g
-        num = numerical_gradient(lambda v: independent_loss(X, h0, labels, with_param(params, k, v)),
-                                 params[k])
+        num = numerical_gradient(
+            lambda v: independent_loss(X, h0, labels, with_param(params, k, v)), params[k])
         err = norm_rel_error(num, grads[g])
         assert err < RTOL, f"{g}: relative error {err:.3e}"
     assert grads["dh0"].shape == (B, H)

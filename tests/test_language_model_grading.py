@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from rnn_checks import exercises
-from rnn_checks.behaviour import ScheduleCheck
 from rnn_checks.check import check_exercise
 from autograder.extract import definitions
 from rnn_checks.notebook import KernelSession

@@ -123,7 +123,8 @@ def feedback(course):
 def test_release_matches_the_committed_release(course):
     """The temporary course released the same notebook the repository ships."""
     built = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    assert built.read_bytes() == (ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes()
+    released = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert built.read_bytes() == released.read_bytes()
 
 
 def test_every_submission_was_autograded(course, gradebook):

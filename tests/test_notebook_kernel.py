@@ -161,7 +161,8 @@ def test_bug_fails_its_own_public_check(bug_run):
     assert "expected" in text and "got" in text
     assert f"All public checks of {BROKEN} passed" not in text
     assert "not credited" not in text and "Traceback" not in text
-    assert f"{BROKEN} does not pass its public check yet" in stderr(cells(bug_run)[f"test_{BROKEN}"])
+    validated = stderr(cells(bug_run)[f"test_{BROKEN}"])
+    assert f"{BROKEN} does not pass its public check yet" in validated
 
 
 def test_a_check_that_used_expected_helpers_says_so(bug_run):

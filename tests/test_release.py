@@ -26,7 +26,8 @@ def solution_lines(assignment):
     (in the provided helpers or other cells)."""
     source = (ROOT / "solutions" / f"{assignment}.py").read_text()
     names = [e.name for e in exercises.load(assignment).exercises]
-    lines = {line.strip() for name in names for line in function_parts(source, name)[1].splitlines()}
+    lines = {line.strip() for name in names
+             for line in function_parts(source, name)[1].splitlines()}
     notebook = json.loads((ROOT / "assignments" / assignment / f"{assignment}.ipynb").read_text())
     given = {line.strip() for cell in notebook["cells"]
              if cell["cell_type"] == "code" and not cell["metadata"]["nbgrader"].get("solution")
@@ -84,7 +85,8 @@ def test_bundled_examples_are_current():
     from tests.submissions import HERE, examples
     for path, nb in examples().items():
         assert json.loads((HERE / path).read_text()) == nb, \
-            f"{path} is stale: run python -c 'from tests.submissions import write_examples; write_examples()'"
+            f"{path} is stale: run python -c 'from tests.submissions import write_examples; " \
+            "write_examples()'"
 
 
 def nudged(entry, factor):

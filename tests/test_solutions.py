@@ -201,7 +201,8 @@ def test_lstm_cell_forward(dims):
     xt, a_prev, c_prev = inp["xt"], inp["a_prev"], inp["c_prev"]
     a_next, c_next, yt_pred, cache = ref.lstm_cell_forward(xt, a_prev, c_prev, p)
 
-    sig = lambda z: 1 / (1 + np.exp(-z))
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
     concat = np.vstack([a_prev, xt])
     ft = sig(p["Wf"] @ concat + p["bf"])
     it = sig(p["Wi"] @ concat + p["bi"])

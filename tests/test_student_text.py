@@ -309,7 +309,7 @@ def test_every_notebook_copied_to_autograded_is_inert(tmp_path):
 def test_outputs_keep_text_and_raster_images_and_nothing_that_runs():
     """The outputs left in autograded/ (the hidden tests' feedback; a student's are cleared)
     pass through the same filter, which keeps what reads and drops what runs."""
-    from autograder.frontends.nbgrader_course import safe_output
+    from autograder.frontends.nbgrader_html import safe_output
     shown, frame = [safe_output(output) for output in SAVED_OUTPUTS]
     assert shown == {"output_type": "display_data", "metadata": {}, "data": {
         "text/plain": "shown", "image/png": PNG, "text/html": '<img src="x">'}}
@@ -324,7 +324,7 @@ def test_outputs_keep_text_and_raster_images_and_nothing_that_runs():
 def test_markdown_that_cannot_be_rendered_is_shown_as_its_text():
     """nbconvert cannot render an image attached under a name the cell does not hold: the
     cell's text is shown in a code block instead, inert whatever it holds."""
-    from autograder.frontends.nbgrader_course import render, safe_markdown
+    from autograder.frontends.nbgrader_html import render, safe_markdown
     source = f"![gone](attachment:gone.png) <img src=x onerror=\"{RUN}\">\n```\n"
     shown = safe_markdown(source)
     assert shown.startswith("*(This cell is shown as text") and source in shown

@@ -15,13 +15,11 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-from autograder.frontends.batch import grade_all
-from autograder.grade import grade_submission
+from autograder.frontends.batch.scheduler import grade_all
 from autograder.sandbox.isolation import Limits
 from autograder.sandbox.session import SandboxSession
 from autograder.sandbox.zygote import Zygote, zygote
@@ -187,7 +185,7 @@ def test_processes_and_files_are_gone_when_the_session_closes(mode):
     """Not only for the next student: nothing is left on the machine either."""
     planted = run(PLANT, "plant")
     assert planted.ok, planted.error
-    assert living("planted") == []
+    assert living("planted") == []  # noqa: F821  (defined by exec(LIVING) above)
     assert not [name for folder in PLACES[1:] if os.path.isdir(folder)
                 for name in os.listdir(folder) if MARKER in name]
     assert [row for row in Path("/proc/sysvipc/msg").read_text().splitlines()[1:]
@@ -329,23 +327,23 @@ def test_a_student_who_changes_the_zygotes_limits_costs_the_next_nothing(tmp_pat
     class_folder = tmp_path / "class"
     class_folder.mkdir()
     write(notebook(ASSIGNMENT), class_folder / "a_before.ipynb")
-    hostile(class_folder, f"""
+    hostile(class_folder, """
         import ctypes, os, resource
         def softmax(x):
-            zygote = int(open(f"/proc/{{os.getppid()}}/stat").read().rsplit(")", 1)[1].split()[1])
+            zygote = int(open(f"/proc/{os.getppid()}/stat").read().rsplit(")", 1)[1].split()[1])
             done = []
             for attack in (
                     lambda: resource.prlimit(zygote, resource.RLIMIT_AS, (1500 << 20, 1500 << 20)),
                     lambda: resource.prlimit(zygote, resource.RLIMIT_NOFILE, (8, 8)),
                     lambda: os.setpriority(os.PRIO_PROCESS, zygote, 19),
-                    lambda: os.sched_setaffinity(zygote, {{min(os.sched_getaffinity(0))}}),
+                    lambda: os.sched_setaffinity(zygote, {min(os.sched_getaffinity(0))}),
                     lambda: os.sched_setscheduler(zygote, os.SCHED_IDLE, os.sched_param(0))):
                 try:
                     attack()
                     done.append(1)
                 except OSError:
                     pass
-            raise RuntimeError(f"{{len(done)}} attacks done")
+            raise RuntimeError(f"{len(done)} attacks done")
         """).rename(class_folder / "b_attacker.ipynb")
     for name in ("c_after", "d_after"):
         write(notebook(ASSIGNMENT), class_folder / f"{name}.ipynb")

@@ -3,3 +3,7 @@
 
 class BadInput(Exception):
     """What the user asked for cannot be done; the message is the one line they see."""
+
+
+class ClusterError(Exception):
+    """The cluster cannot grade; the message is one sentence for the user."""

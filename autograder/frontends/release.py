@@ -47,8 +47,9 @@ def public_text(name, public_path):
         old = json.loads(public_path.read_text())
     except (OSError, ValueError):
         old = {}
-    return dump({exercise: old[exercise] if exercise in old and same_public_case(old[exercise], data)
-                 else data for exercise, data in new.items()})
+    return dump({exercise: old[exercise]
+                 if exercise in old and same_public_case(old[exercise], data) else data
+                 for exercise, data in new.items()})
 
 
 def function_parts(source, name):
@@ -81,7 +82,8 @@ def defined_name(node):
     """The name a top-level statement defines (a function, a class, a constant), or None."""
     if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
         return node.name
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+            isinstance(node.targets[0], ast.Name):
         return node.targets[0].id
     return None
 
@@ -167,8 +169,9 @@ def release(name, check=False):
             shutil.copy(course / "nbgrader_config.py", scratch)
             write_checks(Path(scratch) / "assignments" / name, name)
             run_nbgrader(scratch, name)
-            for built in sorted((Path(scratch) / "release" / name).rglob("*")):
-                committed = course / "release" / name / built.relative_to(Path(scratch) / "release" / name)
+            built_release = Path(scratch) / "release" / name
+            for built in sorted(built_release.rglob("*")):
+                committed = course / "release" / name / built.relative_to(built_release)
                 if built.is_file() and (not committed.is_file() or
                                         committed.read_bytes() != built.read_bytes()):
                     stale.append(str(committed))

@@ -182,7 +182,8 @@ class SandboxSession:
         raise SandboxFailure(reason) from None
 
     def _answer_reference(self, name, call):
-        """Answer a stand-in's call (standins.py): the reference's answer, or a refusal."""
+        """Answer a stand-in's call (standins.py, bounded.py): the reference's answer, or a
+        refusal."""
         standin = self.standins.get(name)
         args, kwargs = (call.get("args"), call.get("kwargs")) if isinstance(call, dict) else (0, 0)
         try:

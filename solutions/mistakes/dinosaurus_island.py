@@ -109,7 +109,8 @@ MISTAKES = [
             [("return loss, gradients, a[len(X) - 1]", "return loss, gradients, a[0]")],
             "the hidden state you return is not the one after the last character: it is the "
             "state the next name starts from"),
-    # sample (named by replaying the student's samples through each variant: behaviour.py)
+    # sample (named by replaying the student's samples through each variant:
+    # behaviour/sampling.py)
     Mistake("sampling_argmax", "sample",
             [("idx = rng.choice(vocab_size, p=y.ravel())", "idx = int(np.argmax(y))")],
             "every name you sample is the same: each character is drawn at random with the "

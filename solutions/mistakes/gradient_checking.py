@@ -114,7 +114,8 @@ MISTAKES = [
             "logits is o minus the one-hot label"),
     # rnn_layer_backward
     Mistake("gradient_not_carried", "rnn_layer_backward",
-            [("step = rnn_cell_backward(dh_next,", "step = rnn_cell_backward(np.zeros_like(dh_next),")],
+            [("step = rnn_cell_backward(dh_next,",
+              "step = rnn_cell_backward(np.zeros_like(dh_next),")],
             "the gradient flowing back through time is dropped: each step's dh_prev is the "
             "dh_next of the step before"),
     Mistake("wrong_time_order", "rnn_layer_backward",

@@ -5,7 +5,8 @@ from autograder.mistakes import Mistake
 MISTAKES = [
     # forward_propagation
     Mistake("wrong_activation", "forward_propagation",
-            [("np.tanh(self.U[:, x[t]] + self.W @ s[t - 1])", "self.U[:, x[t]] + self.W @ s[t - 1]")],
+            [("np.tanh(self.U[:, x[t]] + self.W @ s[t - 1])",
+              "self.U[:, x[t]] + self.W @ s[t - 1]")],
             "your states are what the pre-activation gives without its nonlinearity: which "
             "function squashes U[:, x[t]] + W s[t-1]?"),
     Mistake("no_recurrence", "forward_propagation",

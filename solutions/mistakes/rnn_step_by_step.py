@@ -35,7 +35,8 @@ MISTAKES = [
             "your yt_pred is computed from the hidden state before this step: the prediction "
             "at step t reads the state this step has just computed"),
     Mistake("cache_order", "rnn_cell_forward",
-            [("cache = (a_next, a_prev, xt, parameters)", "cache = (a_prev, a_next, xt, parameters)")],
+            [("cache = (a_next, a_prev, xt, parameters)",
+              "cache = (a_prev, a_next, xt, parameters)")],
             "your cache holds the right values in another order: rnn_cell_backward unpacks it "
             "in the order the docstring gives"),
     # rnn_forward
@@ -145,7 +146,8 @@ MISTAKES = [
     Mistake("missing_transpose", "lstm_cell_backward",
             [("da_prev = dconcat[:n_a, :]",
               'da_prev = (parameters["Wf"][:, :n_a] @ dft + parameters["Wi"][:, :n_a] @ dit\n'
-              '               + parameters["Wc"][:, :n_a] @ dcct + parameters["Wo"][:, :n_a] @ dot)')],
+              '               + parameters["Wc"][:, :n_a] @ dcct'
+              ' + parameters["Wo"][:, :n_a] @ dot)')],
             "your da_prev multiplies by the gates' a_prev blocks the way the forward pass does "
             "(they are square, so the shape fits): the gradient goes the other way through them"),
     Mistake("wrong_split", "lstm_cell_backward",

@@ -6,7 +6,6 @@ differently. `notebook(...)` puts them into the cells of the released notebook, 
 where a student would type them.
 """
 import ast
-import copy
 import json
 import re
 from pathlib import Path

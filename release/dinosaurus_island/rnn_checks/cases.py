@@ -25,9 +25,9 @@ class Case:
     upstream: dict | None = None         # for a backward: upstream argument -> gradient
     args_after: list | None = None       # the arguments after the reference's call
     # The reference's own calls of the functions this exercise uses, made on this case:
-    # {name: {"signature": standins.signature_data, "calls": [standins.run's records]}}
+    # {name: {"signature": standins.signature_data, "calls": [standins.recorder's records]}}
     replies: dict | None = None
-    bounded: dict | None = None          # behaviour-graded: {name: standins.Bounded}
+    bounded: dict | None = None          # behaviour-graded: {name: bounded.Bounded}
 
     @property
     def hidden(self):
@@ -37,7 +37,7 @@ class Case:
     def standins(self, exercise):
         """{name: stand-in} for each function the exercise uses (see standins.py): Replay of
         exactly the calls the reference made on this case, or for a behaviour-graded
-        exercise, Bounded."""
+        exercise, Bounded (bounded.py)."""
         if self.bounded is not None:
             return self.bounded
         return {name: standins.Replay(name, standins.signature_of(data["signature"]),

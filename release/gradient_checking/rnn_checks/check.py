@@ -341,7 +341,8 @@ def own_forward_check(assignment, exercise, session, case, gradients):
                 "inputs)"]
     numeric, analytic = {}, {}
     for number, (key, index) in enumerate(probes):
-        numeric.setdefault(key, []).append((losses[2 * number] - losses[2 * number + 1]) / (2 * STEP))
+        difference = losses[2 * number] - losses[2 * number + 1]
+        numeric.setdefault(key, []).append(difference / (2 * STEP))
         value = gradients.get(key)
         ok_shape = isinstance(value, np.ndarray) and value.shape == _locate(
             case.forward_inputs, check.wrt[key]).shape
@@ -360,7 +361,8 @@ def own_forward_check(assignment, exercise, session, case, gradients):
         lines.append(f"  {key}: {shown}({'consistent' if error < 1e-5 else 'INCONSISTENT'})")
     lines.append(f"  so your {exercise.name} is the gradient of your own {check.forward}, but "
                  f"not of the expected one: make {check.forward} pass first" if consistent else
-                 f"  so your {exercise.name} is not the gradient of your own {check.forward} either")
+                 f"  so your {exercise.name} is not the gradient of your own {check.forward} "
+                 "either")
     return lines
 
 

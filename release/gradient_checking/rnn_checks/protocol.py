@@ -180,7 +180,8 @@ def decode(node, buffers, depth=0, used=None):
     if "array" in node:
         index, dtype, shape = node.get("array"), node.get("dtype"), node.get("shape")
         if (type(index) is not int or not 0 <= index < len(buffers) or dtype not in ARRAY_DTYPES
-                or not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape)):
+                or not isinstance(shape, list)
+                or not all(type(n) is int and n >= 0 for n in shape)):
             raise ProtocolError("malformed array")
         dtype = DTYPES[dtype]
         data = buffers[index]

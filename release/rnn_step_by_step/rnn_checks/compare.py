@@ -61,7 +61,8 @@ def compare(ref, st, path, rtol, atol, numbers_for_arrays=False):
             return [Difference(path, "type", ref, st, f"expected {describe_type(ref)}, "
                                                        f"got {describe_type(st)}")]
         if len(st) != len(ref):
-            return [Difference(path, "length", ref, st, f"expected {len(ref)} items, got {len(st)}")]
+            return [Difference(path, "length", ref, st,
+                               f"expected {len(ref)} items, got {len(st)}")]
         return [d for i, (r, s) in enumerate(zip(ref, st))
                 for d in compare(r, s, f"{path}[{i}]", rtol, atol, numbers_for_arrays)]
     if isinstance(ref, dict):

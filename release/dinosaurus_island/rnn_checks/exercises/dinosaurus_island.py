@@ -87,7 +87,8 @@ def never_newline(p):
 
 
 def training_inputs(rng, d):
-    return {"data_x": DataLines("small.txt"), "ix_to_char": dict(IX_TO_CHAR), "char_to_ix": dict(CHAR_TO_IX),
+    return {"data_x": DataLines("small.txt"), "ix_to_char": dict(IX_TO_CHAR),
+            "char_to_ix": dict(CHAR_TO_IX),
             "num_iterations": 1500, "n_a": 20, "dino_names": 3, "vocab_size": VOCAB_SIZE}
 
 
