@@ -6,8 +6,10 @@ import json
 import pytest
 
 from rnn_checks import exercises
-from tests.test_notebook_kernel import (ROOT, assert_check_passed, cells, errors, execute,
+from tests.flows.test_notebook_kernel import (ROOT, assert_check_passed, cells, errors, execute,
                                         printed, result)
+
+pytestmark = pytest.mark.slow  # a Jupyter kernel
 
 ASSIGNMENT = "dinosaurus_island"
 SOURCE = ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

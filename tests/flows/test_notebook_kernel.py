@@ -21,8 +21,10 @@ import pytest
 from rnn_checks import exercises
 from tests.submissions import HERE, notebook, release_notebook
 
+pytestmark = pytest.mark.slow  # Jupyter kernels
 
-ROOT = Path(__file__).resolve().parents[1]
+
+ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "rnn_step_by_step"
 SOURCE = ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 SPEC = exercises.load(ASSIGNMENT)

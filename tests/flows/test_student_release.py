@@ -16,7 +16,9 @@ import pytest
 
 from rnn_checks import exercises
 from tests.submissions import ROOT, notebook
-from tests.test_notebook_kernel import cells, errors, printed, stderr
+from tests.flows.test_notebook_kernel import cells, errors, printed, stderr
+
+pytestmark = pytest.mark.slow  # a new environment and Jupyter kernels
 
 
 

@@ -21,6 +21,8 @@ import pytest
 
 from tests.submissions import ROOT, notebook, write
 
+pytestmark = pytest.mark.slow  # class runs and nbgrader
+
 ASSIGNMENT = "rnn_step_by_step"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 SOURCE = ROOT / "assignments" / ASSIGNMENT / NOTEBOOK   # the instructor's, with solutions
@@ -326,7 +328,7 @@ SAVED_OUTPUTS = [
 
 @pytest.fixture(scope="module")
 def safe_class(tmp_path_factory):
-    from tests.test_nbgrader import environment, submitted_course
+    from tests.flows.test_nbgrader import environment, submitted_course
     with_outputs = notebook(ASSIGNMENT)
     for cell in with_outputs["cells"]:
         if cell["cell_type"] == "code":

@@ -24,7 +24,7 @@ import mistune
 import pytest
 
 from tests.submissions import ROOT, notebook, write
-from tests.test_nbgrader import visible_text
+from tests.flows.test_nbgrader import visible_text
 
 ASSIGNMENT = "rnn_step_by_step"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
@@ -207,7 +207,7 @@ def chromium_dom(path):
 def safe_course(tmp_path_factory):
     """`python -m autograder nbgrader` then `nbgrader generate_feedback`, for an honest
     student and one whose notebook is hostile."""
-    from tests.test_nbgrader import environment, nbgrader, submitted_course
+    from tests.flows.test_nbgrader import environment, nbgrader, submitted_course
     course = submitted_course(tmp_path_factory.mktemp("hostile-course"), notebooks={
         "honest": notebook(ASSIGNMENT), "hostile": hostile_notebook()})
     done = subprocess.run([sys.executable, "-m", "autograder", "nbgrader", ASSIGNMENT,

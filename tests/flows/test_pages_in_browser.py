@@ -15,8 +15,9 @@ from rnn_checks import exercises
 from tests.submissions import HERE, ROOT, notebook, write
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run "
-                                                         "installs Debian's chromium)")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run "
+                                                          "installs Debian's chromium)")]
 ARTIFACTS = ROOT / "test-artifacts"
 NAME = "rnn_step_by_step"
 BUGS = ["missing_waa_transpose", "da_prev_not_carried", "softmax_wrong_axis"]

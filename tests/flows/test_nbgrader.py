@@ -24,7 +24,9 @@ from rnn_checks import exercises
 from autograder.grade import grade_submission
 from tests.submissions import HERE, notebook, release_notebook, write
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # nbgrader
+
+ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "rnn_step_by_step"
 BUGS = HERE / ASSIGNMENT / "bugs"
 PARTLY_WRONG_BUGS = ["missing_waa_transpose", "softmax_wrong_axis", "lstm_concat_order"]

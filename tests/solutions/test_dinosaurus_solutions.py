@@ -21,7 +21,7 @@ import pytest
 from solutions import dinosaurus_island as ref
 from tests.gradient_check import numerical_gradient, rel_error, with_param
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "assignments" / "dinosaurus_island" / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "assignments" / "dinosaurus_island" / "data"
 VOCAB = "\n" + string.ascii_lowercase
 CHAR_TO_IX = {ch: i for i, ch in enumerate(VOCAB)}
 IX_TO_CHAR = {i: ch for i, ch in enumerate(VOCAB)}

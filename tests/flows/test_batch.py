@@ -20,6 +20,8 @@ import pytest
 from autograder.frontends.batch.discovery import find_submissions
 from tests.submissions import HERE, functions, notebook, write
 
+pytestmark = pytest.mark.slow  # class runs
+
 ASSIGNMENT = "rnn_step_by_step"
 BUGS = HERE / ASSIGNMENT / "bugs"
 

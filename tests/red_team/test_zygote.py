@@ -24,7 +24,10 @@ from autograder.sandbox.isolation import Limits
 from autograder.sandbox.session import SandboxSession
 from autograder.sandbox.zygote import Zygote, zygote
 from tests.submissions import notebook, write
-from tests.test_isolation import ASSIGNMENT, MODES, hostile, mode  # noqa: F401  (the fixture)
+from tests.red_team.test_isolation import ASSIGNMENT, hostile
+
+# Every test here runs in each isolation mode (conftest.py).
+pytestmark = pytest.mark.usefixtures("mode")
 
 MARKER = f"rnn-kit-planted-{os.getpid()}"
 # Shared folders beyond /tmp: a world-writable one inside /tmp (created by the grader's

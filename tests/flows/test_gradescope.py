@@ -19,7 +19,7 @@ from rnn_checks.exercises import ASSIGNMENTS
 from autograder.frontends.gradescope import build
 from autograder.secret import hidden_seed
 from tests.submissions import HERE, ROOT
-from tests.test_secret import course_copy
+from tests.red_team.test_secret import course_copy
 
 # Gradescope's results.json, as documented in its autograder specifications.
 FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}

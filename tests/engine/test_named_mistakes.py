@@ -95,7 +95,7 @@ def test_two_mistakes_at_once_are_named_together():
     the notebook's kernel as in the sandbox."""
     from rnn_checks.check import check_exercise
     from rnn_checks.notebook import KernelSession
-    from tests.test_language_model_grading import CORRECT, namespace
+    from tests.engine.test_language_model_grading import CORRECT, namespace
     source = CORRECT["bptt"].replace("self.W.T.dot(delta_t)", "self.W.dot(delta_t)").replace(
         "delta_o[np.arange(len(y)), y] -= 1.", "pass")
     assert source != CORRECT["bptt"]
@@ -113,7 +113,7 @@ def test_two_mistakes_at_once_are_named_together():
 def test_a_correct_answer_is_never_named():
     from rnn_checks.check import check_exercise
     from rnn_checks.notebook import KernelSession
-    from tests.test_language_model_grading import namespace
+    from tests.engine.test_language_model_grading import namespace
     assignment = exercises.load("rnn_language_model")
     reference = SolutionReference(assignment)
     names = namespace()

@@ -27,7 +27,7 @@ import pytest
 from solutions import rnn_language_model as ref
 from tests.gradient_check import numerical_gradient, rel_error
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "assignments" / "rnn_language_model" / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "assignments" / "rnn_language_model" / "data"
 CORPUS = DATA_DIR / "corpus.txt"
 # The three special tokens and every word of the corpus but the 16 forms of the rare animals.
 VOCABULARY_SIZE = 114

@@ -23,35 +23,8 @@ from autograder.grade import grade_submission
 from autograder.sandbox.isolation import PROCESSES, isolation
 from tests.submissions import ROOT, notebook, write
 
-# The unprivileged modes need an interpreter (with NumPy) that other users may run: the
-# grader's own lives under /root here, so Debian's python3-numpy stands in (.ci/run).
-OPEN_PYTHON = {"RNN_KIT_SANDBOX_PYTHON": "/usr/bin/python3"}
-MODES = {
-    "bubblewrap": {},
-    "bubblewrap, unprivileged user": OPEN_PYTHON,
-    "unprivileged user": {**OPEN_PYTHON, "RNN_KIT_ISOLATION": "user"},
-}
-
-
-@pytest.fixture(autouse=True, params=list(MODES))
-def mode(request, monkeypatch):
-    """Grade in one mode. Without bubblewrap the course must be closed to other users, as
-    the README tells an instructor: here the course directory is, for the length of the test."""
-    for name, value in MODES[request.param].items():
-        monkeypatch.setenv(name, value)
-    permissions = ROOT.stat().st_mode
-    if "bubblewrap" not in request.param:
-        ROOT.chmod(permissions & ~0o007)
-    isolation.cache_clear()
-    try:
-        if str(isolation()) != request.param:
-            pytest.skip(f"{request.param!r} cannot run on this machine (it has {isolation()})")
-        yield isolation()
-    finally:
-        ROOT.chmod(permissions)
-        monkeypatch.undo()
-        isolation.cache_clear()
-
+# Every test here runs in each isolation mode (conftest.py).
+pytestmark = pytest.mark.usefixtures("mode")
 
 ASSIGNMENT = "rnn_step_by_step"
 SOLUTION = (ROOT / "solutions" / f"{ASSIGNMENT}.py").read_text()
@@ -304,7 +277,7 @@ def open_course(mode):
     needs (and nbgrader's files), ada's correct notebook and mallory's copying one."""
     if not mode.user or mode.bubblewrap:
         pytest.skip("only the unprivileged user mode without bubblewrap shares the host's files")
-    from tests.test_secret import course_copy
+    from tests.red_team.test_secret import course_copy
     umask = os.umask(0o022)  # what a fresh setup on a shared machine gets
     folder = Path(tempfile.mkdtemp(prefix="rnn-kit-open-"))  # not below pytest's 0700 tmp
     folder.chmod(0o755)

@@ -23,7 +23,9 @@ import pytest
 
 from tests.submissions import HERE, notebook, release_notebook, write
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # nbgrader and Jupyter kernels
+
+ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "rnn_step_by_step"
 BUGS = HERE / ASSIGNMENT / "bugs"
 

@@ -38,6 +38,8 @@ from tests.submissions import HERE, ROOT, functions, notebook, write
 distributed = pytest.importorskip("distributed", reason="needs the cluster extra")
 from distributed.security import Security  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a Dask scheduler and workers
+
 ASSIGNMENT = "rnn_step_by_step"
 BUGS = HERE / ASSIGNMENT / "bugs"
 DASK = str(Path(sys.executable).parent / "dask")  # the venv's `dask` command, as in the README
