@@ -7,7 +7,8 @@ its docstring; `mistake: none` where no edit of the reference can reproduce it, 
 raises). Every correct variant is graded too: none may get a `likely mistake` line.
 
 Prints, per assignment and in all: bugs, named right, named wrong, not named; and the
-variants that got a line. Figures, not a test (tests/solutions/test_catalogue.py asserts each declared id).
+variants that got a line. Figures, not a test (tests/solutions/test_catalogue.py asserts
+each declared id).
 
     python benchmarks/named_mistakes.py [--assignment NAME ...]
 """

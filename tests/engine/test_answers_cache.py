@@ -10,6 +10,7 @@ import json
 import time
 
 import numpy as np
+import pytest
 
 from autograder.grade import grade_submission
 from rnn_checks import protocol
@@ -108,6 +109,7 @@ def test_a_students_calls_are_never_kept():
     assert slow_double.calls == 3 and len(stand_in.answers.stored) == 1
 
 
+@pytest.mark.slow  # two whole training runs
 def test_every_call_of_a_correct_training_run_is_answered_from_what_was_kept(monkeypatch):
     """What keeping is for: every optimize call of a correct model is one the reference made,
     so none is computed again, for the first student as for the next (dinosaurus_island)."""

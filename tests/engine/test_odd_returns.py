@@ -275,7 +275,9 @@ DINOSAURUS = {
 }
 
 
-@pytest.mark.parametrize("exercise, source, said", DINOSAURUS.values(), ids=list(DINOSAURUS))
+@pytest.mark.parametrize("exercise, source, said", [
+    pytest.param(*case, id=name, marks=[pytest.mark.slow] if number else [])  # a sweep
+    for number, (name, case) in enumerate(DINOSAURUS.items())])
 def test_the_sampling_training_and_update_checks_cost_their_exercise_only(tmp_path, exercise,
                                                                           source, said):
     report = graded(tmp_path, "dinosaurus_island", exercise, source)
@@ -346,7 +348,12 @@ def public_check(kind, value, session=KernelSession):
     return check_exercise(assignment, exercise, session(names), [case])
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
+# Sampling and training run the student's sampler and training loop many times over.
+SWEEPS = [pytest.param(kind, marks=[pytest.mark.slow] if kind in ("sampling", "training")
+                       else []) for kind in KINDS]
+
+
+@pytest.mark.parametrize("kind", SWEEPS)
 def test_the_public_check_of_every_kind_fails_odd_values_in_words(kind):
     """In the kernel: what comes back is made plain data first, and every check says what
     it was; none raises."""
@@ -359,7 +366,7 @@ def test_the_public_check_of_every_kind_fails_odd_values_in_words(kind):
             assert "(a missing return?)" in feedback, feedback
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("kind", SWEEPS)
 def test_every_kind_survives_the_students_own_lying_objects(kind):
     """Given the student's objects themselves, each check either says what they are or
     the guard turns what it raised into this exercise's failure, in words."""

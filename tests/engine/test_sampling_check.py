@@ -39,6 +39,7 @@ def distances(namespace, runs):
     return found
 
 
+@pytest.mark.slow  # many runs of a sampler: a statistical sweep
 def test_false_failure_rate_of_a_correct_sampler():
     """Over many independent runs, no run fails the 1e-6 test, and the statistic sqrt(n) D
     exceeds the Kolmogorov distribution's 5% point in about 5% of the runs, as it must if the
@@ -53,11 +54,13 @@ def test_false_failure_rate_of_a_correct_sampler():
     assert max(d for d, _, _ in results) < threshold * 0.75
 
 
+@pytest.mark.slow  # many runs of a sampler: a statistical sweep
 @pytest.mark.parametrize("variant", ["sample_default_rng", "sample_inverse_cdf"])
 def test_other_correct_samplers_pass_every_run(variant):
     assert all(ok for _, _, ok in distances(sampler_namespace(variant), 20))
 
 
+@pytest.mark.slow  # many runs of a sampler: a statistical sweep
 def test_course_seeding_protocol_passes_every_run():
     """np.random.seed(seed + counter) at each step: samples must not share random streams."""
     namespace = sampler_namespace()

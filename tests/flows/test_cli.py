@@ -110,6 +110,7 @@ def test_missing_file_still_gets_results_and_fails(tmp_path):
     assert junit.get("failures") == str(len(results["tests"]))
 
 
+@pytest.mark.slow  # two training runs
 def test_dinosaurus_examples(tmp_path):
     folder = HERE.parent / "submissions" / "dinosaurus_island"
     results, _ = run_cli_for(folder / "correct.ipynb", tmp_path / "correct.json",

@@ -13,6 +13,7 @@ from tests.submissions import ROOT, release_notebook
 ASSIGNMENTS = pytest.mark.parametrize("assignment", exercises.ASSIGNMENTS)
 
 
+@pytest.mark.slow
 @ASSIGNMENTS
 def test_source_notebook_public_cases_and_release_are_in_step(assignment):
     """Fails when solutions/, the specs or the notebook changed without `release`."""

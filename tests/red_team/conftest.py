@@ -14,7 +14,9 @@ MODES = {
 }
 
 
-@pytest.fixture(params=list(MODES))
+# The strongest mode in the fast loop; every mode in the whole suite (`-m slow` included).
+@pytest.fixture(params=[pytest.param(name, marks=[pytest.mark.slow] if number else [])
+                        for number, name in enumerate(MODES)])
 def mode(request, monkeypatch):
     """Grade in one mode. Without bubblewrap the course must be closed to other users, as
     the README tells an instructor: here the course directory is, for the length of the test."""

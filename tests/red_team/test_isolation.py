@@ -90,6 +90,7 @@ def test_writing_into_the_course_and_packages_changes_nothing(tmp_path):
     assert not (ROOT / "solutions" / "owned.py").exists()
 
 
+@pytest.mark.slow  # waits out connection attempts
 def test_no_network_not_even_loopback(tmp_path, mode):
     if mode.network:
         pytest.skip("this machine cannot give an unprivileged user a network namespace")

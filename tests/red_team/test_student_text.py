@@ -222,18 +222,21 @@ def feedback_page(course, student):
     return course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
 
 
+@pytest.mark.slow
 def test_the_hostile_submission_is_graded_as_any_other(safe_course):
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{safe_course / 'gradebook.db'}") as gradebook:
         assert gradebook.find_submission(ASSIGNMENT, "hostile").score == 100
 
 
+@pytest.mark.slow
 def test_the_feedback_page_holds_nothing_of_the_student_that_runs(safe_course):
     honest = feedback_page(safe_course, "honest").read_text()
     hostile = feedback_page(safe_course, "hostile").read_text()
     assert problems(hostile, honest) == []
 
 
+@pytest.mark.slow
 def test_the_students_harmless_markdown_still_reads_as_written(safe_course):
     page = feedback_page(safe_course, "hostile").read_text()
     text = " ".join(visible_text(page).split())
@@ -251,6 +254,7 @@ def test_the_students_harmless_markdown_still_reads_as_written(safe_course):
         assert re.search(fr"<{tag}\b[^>]*>{re.escape(words)}<", page), (tag, words)
 
 
+@pytest.mark.slow
 def test_autograded_notebook_keeps_plain_markdown_and_no_student_output(safe_course):
     nb = json.loads((safe_course / "autograded" / "hostile" / ASSIGNMENT / NOTEBOOK).read_text())
     sources = ["".join(cell["source"]) for cell in nb["cells"]]
@@ -275,6 +279,7 @@ def nbconvert_page(nb):
     return HTMLExporter(template_name="classic").from_notebook_node(node)[0]
 
 
+@pytest.mark.slow
 def test_control_the_same_notebook_runs_when_rendered_as_it_is(tmp_path):
     """nbconvert's own HTML of the notebook as submitted: the checks above would fail."""
     page = nbconvert_page(hostile_notebook())
@@ -287,6 +292,7 @@ def test_control_the_same_notebook_runs_when_rendered_as_it_is(tmp_path):
         assert MARK in chromium_dom(tmp_path / "raw.html")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs "
                                              "Debian's chromium)")
 def test_no_payload_runs_in_a_browser(safe_course):
@@ -409,6 +415,7 @@ def commonmark(text):
     return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("renderer", [mistune.html, commonmark], ids=["mistune", "markdown-it"])
 def test_markdown_feedback_shows_student_text_only_as_code(class_run, renderer):
     grades, stems = class_run
@@ -427,6 +434,7 @@ def test_markdown_feedback_shows_student_text_only_as_code(class_run, renderer):
         assert student_text not in outside, student_text
 
 
+@pytest.mark.slow
 def test_html_feedback_and_class_report_show_student_text_as_text(class_run):
     grades, stems = class_run
     stem, _ = stems[HOSTILE_ID]
@@ -454,6 +462,7 @@ def test_every_page_template_is_autoescaped_and_marks_nothing_safe():
         assert not re.search(r"\|\s*safe\b|autoescape\s+false|Markup", source), path.name
 
 
+@pytest.mark.slow
 def test_printed_text_cannot_forge_a_named_mistake(class_run):
     """A line the student's code printed is not the grader's named mistake, on the pages or
     in the class report, even where the grader named none."""

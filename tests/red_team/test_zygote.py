@@ -219,6 +219,7 @@ def test_the_zygote_cannot_be_read_or_written_by_a_student(mode):
     assert outcome.value == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGSTOP"])
 def test_a_student_who_kills_or_stops_the_zygote_costs_only_themselves(tmp_path, signal_name,
                                                                       monkeypatch):
@@ -245,6 +246,7 @@ def test_a_student_who_kills_or_stops_the_zygote_costs_only_themselves(tmp_path,
     assert all(score > 0 for score in attacker.values())
 
 
+@pytest.mark.slow
 def test_a_class_graded_by_one_worker_reuses_one_zygote(tmp_path):
     """The batch path really forks from a zygote: every submission of one worker sees the
     same parent of its session's process, and a planting student costs the next nothing."""
@@ -287,6 +289,7 @@ def test_a_zygote_of_another_mode_is_not_reused(monkeypatch):
         isolation.cache_clear()
 
 
+@pytest.mark.slow
 def test_a_class_run_leaves_no_scratch_folder_behind(tmp_path):
     """Each worker's zygote has a scratch folder; the workers end cleanly, and remove it."""
     class_folder = tmp_path / "class"
@@ -302,6 +305,7 @@ def test_a_class_run_leaves_no_scratch_folder_behind(tmp_path):
     assert set(Path(tempfile.gettempdir()).glob("rnn-kit-student-*")) - before == set()
 
 
+@pytest.mark.slow
 def test_the_summary_reports_the_largest_students_process(tmp_path):
     """The zygote waits for every student's process and its forks: their peak memory is
     measured, so one that holds 320 MB shows."""
@@ -323,6 +327,7 @@ def test_the_summary_reports_the_largest_students_process(tmp_path):
     assert 320 <= student < 2048 and worker < 320
 
 
+@pytest.mark.slow
 def test_a_student_who_changes_the_zygotes_limits_costs_the_next_nothing(tmp_path, mode):
     """Another process of the same uid may lower a process's limits, its priority and its CPUs
     without ptrace, and every fork would inherit them: the zygote checks before each fork,

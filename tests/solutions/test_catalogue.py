@@ -102,8 +102,11 @@ def grade(tmp_path, assignment, overrides=()):
 
 
 def catalogue(files):
-    return [pytest.param(assignment, path, id=f"{assignment}/{path.stem}")
-            for assignment in ASSIGNMENTS for path in files(assignment)]
+    """One case per file; beyond each assignment's first, a sweep the fast loop leaves out."""
+    return [pytest.param(assignment, path, id=f"{assignment}/{path.stem}",
+                         marks=[pytest.mark.slow] if number else [])
+            for assignment in ASSIGNMENTS
+            for number, path in enumerate(files(assignment))]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
