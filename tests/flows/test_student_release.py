@@ -100,7 +100,8 @@ def test_the_release_folder_holds_the_engine_and_public_cases_only(assignment):
     found = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
              if p.is_file() and "__pycache__" not in p.parts}
     package = ROOT / "rnn_checks"
-    modules = {p.relative_to(package).as_posix() for p in package.glob("*.py")}
+    modules = {p.relative_to(package).as_posix() for p in package.rglob("*.py")
+               if "__pycache__" not in p.parts and p.parent.name != "exercises"}
     assert found == {*modules, "exercises/__init__.py", f"exercises/{assignment}.py",
                      f"public/{assignment}.json"}
     for module in found:
